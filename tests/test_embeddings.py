@@ -1,0 +1,62 @@
+"""The numpy encoder reproduces sentence-transformers' vectors, with no torch and no network."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from coach.embeddings import MiniLMEmbeddings
+
+FIXTURE = Path(__file__).parent / "fixtures" / "minilm_reference.json"
+
+
+def test_parity_with_sentence_transformers(encoder) -> None:
+    """Reference vectors were computed once with sentence-transformers (see the fixture)."""
+    ref = json.loads(FIXTURE.read_text())
+    assert "sentence-transformers" in ref["generated_by"]
+    ours = encoder.encode(ref["texts"])
+    theirs = np.array(ref["vectors"], dtype=np.float64)
+    cosines = (ours * theirs).sum(axis=1) / np.linalg.norm(theirs, axis=1)
+    assert cosines.min() >= 0.9999, cosines
+
+
+def test_vectors_are_unit_length_and_batch_independent(encoder) -> None:
+    texts = ["short", "a much longer sentence about a deal that slipped last quarter " * 5]
+    together = encoder.encode(texts)
+    alone = np.vstack([encoder.encode([t]) for t in texts])
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(together, alone, atol=1e-5)
+
+
+def test_langchain_embeddings_interface(encoder) -> None:
+    emb = MiniLMEmbeddings(encoder)
+    docs = emb.embed_documents(["I blamed marketing", "I owned the miss"])
+    query = emb.embed_query("I blamed marketing")
+    assert len(docs) == 2 and len(query) == 384
+    assert np.allclose(docs[0], query, atol=1e-6)
+
+
+def test_chroma_embedding_function(encoder) -> None:
+    from coach.vectorstore import MiniLMEmbeddingFunction
+
+    ef = MiniLMEmbeddingFunction(encoder)
+    out = ef(["hello there"])
+    assert len(out) == 1 and len(out[0]) == 384
+    rebuilt = MiniLMEmbeddingFunction.build_from_config(ef.get_config())
+    assert np.allclose(rebuilt(["hello there"])[0], out[0])
+
+
+def test_the_default_install_has_no_torch_and_starts_fast() -> None:
+    code = (
+        "import sys, time; t = time.perf_counter();"
+        "from coach.embeddings import MiniLMEncoder; e = MiniLMEncoder(); e.encode(['hi']);"
+        "print(time.perf_counter() - t); print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    seconds, torch_loaded = out.stdout.split()
+    assert torch_loaded == "False"
+    assert float(seconds) < 2.0  # measured ~0.4 s here; the bound leaves room for a busy CI box
