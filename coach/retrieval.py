@@ -1,0 +1,231 @@
+"""Ranked principles for a piece of seller text: one hit per principle, best first.
+
+Dense retrieval alone over short principle texts ranks badly (a blame story came out as
+`eat-last`), and even over the signal phrases it reached only recall@3 0.73 on the labelled
+reflections. What measurably works (README, "Retrieval quality") is a fusion, all of it from one
+Chroma query:
+
+- dense: the mean of the three best chunks of a principle, for the whole text and for its best
+  sentence (a long vent usually has one sentence that carries it), averaged;
+- centroid: the similarity to the principle's centroid chunk (the mean of its chunks);
+- lexical: a small BM25 over each principle's signals, meaning and title, for the words a seller
+  uses that the encoder underweights ("blame", "pipeline", "territory").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from coach.principles import PrincipleSet
+
+DENSE_TOP = 3
+LEXICAL_WEIGHT = 0.01
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+class EmptyQuery(ValueError):
+    """There is no text to retrieve for."""
+
+
+@dataclass(frozen=True)
+class ChunkMatch:
+    principle_id: str
+    kind: str
+    text: str
+    similarity: float
+
+
+class ChunkSearch(Protocol):
+    """Similarity of every indexed chunk to each text (Chroma in production)."""
+
+    def search(self, texts: Sequence[str]) -> list[list[ChunkMatch]]: ...
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One principle, scored against the query, with the chunk that matched best."""
+
+    id: str
+    title: str
+    score: float
+    quote: str
+    matched_text: str
+    matched_kind: str
+    components: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "score": round(self.score, 4),
+            "quote": self.quote,
+            "matched": {"kind": self.matched_kind, "text": self.matched_text},
+            "components": {k: round(v, 4) for k, v in self.components.items()},
+        }
+
+
+class ChromaChunkSearch:
+    """`ChunkSearch` over a Chroma collection built by `coach.vectorstore`."""
+
+    def __init__(self, collection: object) -> None:
+        from chromadb.api.models.Collection import Collection
+
+        assert isinstance(collection, Collection)
+        self.collection = collection
+        # The collection is a few hundred chunks: asking for all of them costs little and
+        # gives every principle a full score instead of a truncated top-n.
+        self.size = collection.count()
+
+    def search(self, texts: Sequence[str]) -> list[list[ChunkMatch]]:
+        result = self.collection.query(
+            query_texts=list(texts),
+            n_results=self.size,
+            include=["metadatas", "distances", "documents"],
+        )
+        out: list[list[ChunkMatch]] = []
+        for metas, dists, docs in zip(
+            result["metadatas"] or [],
+            result["distances"] or [],
+            result["documents"] or [],
+            strict=True,
+        ):
+            out.append(
+                [
+                    # cosine space: distance = 1 - cosine similarity
+                    ChunkMatch(str(m["principle_id"]), str(m["kind"]), doc, 1.0 - float(d))
+                    for m, d, doc in zip(metas, dists, docs, strict=True)
+                ]
+            )
+        return out
+
+
+_STOP = frozenset(
+    """i me my we our you your the a an and or but to of in on for with at by is was are be been
+    it this that so just not no do did have has had as from they them he she his her its im
+    dont cant get got like really all up out about what when there their than then too very
+    one""".split()
+)
+
+
+def lexical_tokens(text: str) -> list[str]:
+    """Lowercase word stems (a crude suffix strip is enough for BM25 over a small corpus)."""
+    out = []
+    for word in re.findall(r"[a-z0-9']+", text.lower()):
+        w = word.strip("'").replace("'", "")
+        if w in _STOP or len(w) < 2:
+            continue
+        for suffix in ("ing", "ed", "es", "s"):
+            if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+                w = w[: -len(suffix)]
+                break
+        out.append(w)
+    return out
+
+
+class Lexicon:
+    """BM25 over one document per principle (its signals, meaning and title)."""
+
+    def __init__(self, principles: PrincipleSet, k1: float = 1.2, b: float = 0.75) -> None:
+        self.ids = principles.ids
+        docs = [
+            lexical_tokens(" ".join(p.signals) + " " + p.meaning + " " + p.title)
+            for p in principles.principles
+        ]
+        self.k1, self.b = k1, b
+        self.lengths = [len(d) for d in docs]
+        self.avg_length = sum(self.lengths) / max(len(docs), 1)
+        self.tfs = [Counter(d) for d in docs]
+        df = Counter(w for d in docs for w in set(d))
+        n = len(docs)
+        self.idf = {w: math.log(1 + (n - c + 0.5) / (c + 0.5)) for w, c in df.items()}
+
+    def scores(self, text: str) -> dict[str, float]:
+        query = set(lexical_tokens(text))
+        out: dict[str, float] = {}
+        for pid, tf, length in zip(self.ids, self.tfs, self.lengths, strict=True):
+            norm = self.k1 * (1 - self.b + self.b * length / self.avg_length)
+            out[pid] = sum(
+                self.idf[w] * tf[w] * (self.k1 + 1) / (tf[w] + norm) for w in query if w in tf
+            )
+        return out
+
+
+def sentences(text: str) -> list[str]:
+    parts = [s.strip() for s in _SENTENCE_SPLIT.split(text) if len(s.strip()) > 2]
+    return parts or [text]
+
+
+class PrincipleRetriever:
+    """Fuse dense, centroid and lexical evidence into one score per principle."""
+
+    def __init__(
+        self, search: ChunkSearch, principles: PrincipleSet, relevance_threshold: float
+    ) -> None:
+        self.search = search
+        self.principles = principles
+        self.relevance_threshold = relevance_threshold
+        self.lexicon = Lexicon(principles)
+
+    def retrieve(self, text: str, k: int = 3) -> list[Hit]:
+        """The top k principles for the text, best first, one hit per principle."""
+        text = text.strip() if text else ""
+        if not text:
+            raise EmptyQuery("Nothing to look up: the text is empty.")
+        parts = sentences(text)
+        queries = [text, *parts] if len(parts) > 1 else [text]
+        per_query = self.search.search(queries)
+
+        whole = self._dense(per_query[0])
+        by_sentence = [self._dense(m) for m in per_query[1:]] or [whole]
+        best_sentence = {pid: max(d[pid][0] for d in by_sentence) for pid in self.principles.ids}
+        centroid = dict.fromkeys(self.principles.ids, 0.0)
+        for m in per_query[0]:
+            if m.kind == "centroid" and m.principle_id in centroid:
+                centroid[m.principle_id] = m.similarity
+        lexical = self.lexicon.scores(text)
+
+        hits = []
+        for pid in self.principles.ids:
+            dense = 0.5 * whole[pid][0] + 0.5 * best_sentence[pid]
+            score = 0.5 * dense + 0.5 * centroid[pid] + LEXICAL_WEIGHT * lexical[pid]
+            best_chunk = whole[pid][1]
+            p = self.principles.get(pid)
+            hits.append(
+                Hit(
+                    id=pid,
+                    title=p.title,
+                    score=score,
+                    quote=p.source_quote,
+                    matched_text=best_chunk.text if best_chunk else "",
+                    matched_kind=best_chunk.kind if best_chunk else "",
+                    components={
+                        "dense": dense,
+                        "centroid": centroid[pid],
+                        "lexical": lexical[pid],
+                    },
+                )
+            )
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits[:k]
+
+    def is_reflection(self, hits: Sequence[Hit]) -> bool:
+        """Whether the best hit clears the calibrated relevance threshold."""
+        return bool(hits) and hits[0].score >= self.relevance_threshold
+
+    def _dense(self, matches: Sequence[ChunkMatch]) -> dict[str, tuple[float, ChunkMatch | None]]:
+        """Per principle: the mean of its best chunk similarities, and its best chunk."""
+        grouped: dict[str, list[ChunkMatch]] = {pid: [] for pid in self.principles.ids}
+        for m in matches:
+            if m.kind != "centroid" and m.principle_id in grouped:
+                grouped[m.principle_id].append(m)
+        out: dict[str, tuple[float, ChunkMatch | None]] = {}
+        for pid, ms in grouped.items():
+            ms.sort(key=lambda m: m.similarity, reverse=True)
+            top = ms[:DENSE_TOP]
+            out[pid] = (sum(m.similarity for m in top) / len(top), top[0]) if top else (0.0, None)
+        return out

