@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from coach.datafiles import YAMLError, parse_yaml
 
 Stage = Literal["explore", "deepen", "commit"]
 STAGES: tuple[Stage, ...] = ("explore", "deepen", "commit")
@@ -115,10 +116,10 @@ def load_principles(path: Path) -> PrincipleSet:
     except OSError as exc:
         raise PrincipleFileError(f"Cannot read principle file {path}: {exc.strerror}.") from None
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = parse_yaml(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise PrincipleFileError(f"Principle file {path} is not UTF-8 text.") from None
-    except yaml.YAMLError as exc:
+    except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise PrincipleFileError(f"Principle file {path} is not valid YAML{where}.") from None

@@ -28,6 +28,10 @@ LEXICAL_WEIGHT = 0.01
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
+class IndexUnavailable(RuntimeError):
+    """The Chroma server cannot be reached or refused the request."""
+
+
 class EmptyQuery(ValueError):
     """There is no text to retrieve for."""
 
@@ -57,6 +61,8 @@ class Hit:
     matched_text: str
     matched_kind: str
     components: dict[str, float] = field(default_factory=dict, compare=False)
+    # The seller's sentence that spoke most to this principle (the whole text when it is one).
+    evidence: str = ""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -144,6 +150,11 @@ class Lexicon:
         n = len(docs)
         self.idf = {w: math.log(1 + (n - c + 0.5) / (c + 0.5)) for w, c in df.items()}
 
+    def vocabulary(self, principle_id: str) -> frozenset[str]:
+        """The stems that carry the most weight for one principle."""
+        tf = self.tfs[self.ids.index(principle_id)]
+        return frozenset(w for w in tf if self.idf.get(w, 0.0) > 1.0)
+
     def scores(self, text: str) -> dict[str, float]:
         query = set(lexical_tokens(text))
         out: dict[str, float] = {}
@@ -182,7 +193,14 @@ class PrincipleRetriever:
 
         whole = self._dense(per_query[0])
         by_sentence = [self._dense(m) for m in per_query[1:]] or [whole]
-        best_sentence = {pid: max(d[pid][0] for d in by_sentence) for pid in self.principles.ids}
+        sentence_texts = parts if len(parts) > 1 else [text]
+        best_sentence: dict[str, float] = {}
+        evidence: dict[str, str] = {}
+        for pid in self.principles.ids:
+            scores = [d[pid][0] for d in by_sentence]
+            best = max(range(len(scores)), key=scores.__getitem__)
+            best_sentence[pid] = scores[best]
+            evidence[pid] = sentence_texts[best]
         centroid = dict.fromkeys(self.principles.ids, 0.0)
         for m in per_query[0]:
             if m.kind == "centroid" and m.principle_id in centroid:
@@ -208,6 +226,7 @@ class PrincipleRetriever:
                         "centroid": centroid[pid],
                         "lexical": lexical[pid],
                     },
+                    evidence=evidence[pid],
                 )
             )
         hits.sort(key=lambda h: h.score, reverse=True)

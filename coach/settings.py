@@ -20,7 +20,11 @@ class Settings(BaseSettings):
     """Pivot Coach configuration."""
 
     model_config = SettingsConfigDict(
-        env_prefix="COACH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="COACH_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
     )
 
     # -- where things live ---------------------------------------------------------------------
@@ -35,6 +39,21 @@ class Settings(BaseSettings):
     safety_path: Path = Field(
         default=DATA_DIR / "safety.yaml",
         description="Phrase lists and resources for crisis, off-topic and injection triage.",
+    )
+    safety_examples_path: Path = Field(
+        default=DATA_DIR / "safety_examples.yaml",
+        description="Example sentences for the semantic layer of the safety triage.",
+    )
+    crisis_training_path: Path = Field(
+        default=DATA_DIR / "crisis_training.yaml",
+        description="Labelled sentences the crisis classifier is trained on.",
+    )
+    guards_path: Path = Field(
+        default=DATA_DIR / "guards.yaml", description="Phrase lists for the reply checks."
+    )
+    coaching_path: Path = Field(
+        default=DATA_DIR / "coaching.yaml",
+        description="The scripted coach's acknowledgements, wrap-up and notices.",
     )
     prompts_dir: Path = Field(
         default=PROMPTS_DIR, description="Directory of prompt templates for the LLM tiers."
@@ -99,6 +118,18 @@ class Settings(BaseSettings):
         default=None,
         description="Transcript store URL (SQLAlchemy). Unset: SQLite in data_dir.",
     )
+
+    cache_path: Path | None = Field(
+        default=None,
+        validation_alias="COACH_CACHE_DIR",
+        description="Cache of derived arrays (embeddings, classifier weights); default "
+        "data_dir/cache. Entries are keyed by their inputs, so sharing one is safe.",
+    )
+
+    @property
+    def cache_dir(self) -> Path:
+        """Derived arrays (example embeddings, classifier weights), keyed by their inputs."""
+        return self.cache_path or self.data_dir / "cache"
 
     @property
     def chroma_dir(self) -> Path:

@@ -25,16 +25,13 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.config import Settings as ChromaSettings
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from coach.embeddings import MiniLMEncoder
+from coach.embeddings import ENCODER_ID, MiniLMEncoder
 from coach.principles import PrincipleSet
+from coach.retrieval import IndexUnavailable
 from coach.settings import Settings
+from coach.vectorcache import VectorCache, fingerprint
 
-ENCODER_ID = "all-MiniLM-L6-v2/numpy"
 CHUNK_KINDS = ("quote", "meaning", "signal", "questions", "centroid")
-
-
-class IndexUnavailable(RuntimeError):
-    """The Chroma server cannot be reached or refused the request."""
 
 
 @register_embedding_function
@@ -125,7 +122,11 @@ def _collection_is_current(collection: Collection, principles: PrincipleSet, n_c
 
 
 def _build(
-    client: ClientAPI, name: str, principles: PrincipleSet, ef: MiniLMEmbeddingFunction
+    client: ClientAPI,
+    name: str,
+    principles: PrincipleSet,
+    ef: MiniLMEmbeddingFunction,
+    cache: VectorCache,
 ) -> Collection:
     with contextlib.suppress(Exception):  # not there yet: nothing to delete
         client.delete_collection(name)
@@ -140,7 +141,11 @@ def _build(
         },
     )
     chunks = chunk_principles(principles)
-    vectors = ef.encoder.encode([c.text for c in chunks])
+    texts = [c.text for c in chunks]
+    # Re-ingesting the same texts (another data dir, a wiped index) reuses their vectors.
+    vectors = cache.get(
+        "chunks", fingerprint([ENCODER_ID, *texts]), lambda: ef.encoder.encode(texts)
+    )
     ids = [c.id for c in chunks]
     documents = [c.text for c in chunks]
     metadatas: list[dict[str, str]] = [
@@ -191,7 +196,7 @@ def ensure_index(
                     f"{n_chunks} chunks from {principles.path.name}.",
                 )
             reason = f"{principles.path.name} changed"
-    collection = _build(client, name, principles, ef)
+    collection = _build(client, name, principles, ef, VectorCache(settings.cache_dir))
     return IndexStatus(
         collection,
         True,

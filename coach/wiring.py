@@ -7,11 +7,16 @@ builds its own dependencies.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from coach.embeddings import MiniLMEncoder
 from coach.principles import PrincipleSet, load_principles
 from coach.retrieval import PrincipleRetriever
 from coach.settings import Settings
+
+if TYPE_CHECKING:
+    from coach.dialogue import Coach
+    from coach.safety import SafetyTriage
 
 
 @dataclass
@@ -23,14 +28,83 @@ class RetrievalStack:
     index_rebuilt: bool
 
 
-def build_retrieval(settings: Settings, *, reset: bool = False) -> RetrievalStack:
-    """Load principles, the encoder and the Chroma index (built or refreshed as needed)."""
-    from coach.retrieval import ChromaChunkSearch
-    from coach.vectorstore import open_index
+def build_coach(
+    settings: Settings, stack: RetrievalStack | None = None, *, fast: bool = False
+) -> Coach:
+    """The coaching engine with every dependency it needs, built from settings."""
+    from coach.dialogue import Coach, CoachDeps
+    from coach.guards import Guards
+    from coach.llm import build_chat_model
+    from coach.prompts import PromptLibrary
+    from coach.scripted import CoachingScript
+
+    stack = stack or build_retrieval(settings, fast=fast)
+    safety = build_safety(settings, stack)
+    deps = CoachDeps(
+        principles=stack.principles,
+        retriever=stack.retriever,
+        safety=safety,
+        guards=Guards.load(settings.guards_path),
+        script=CoachingScript.load(settings.coaching_path, stack.principles),
+        prompts=PromptLibrary(settings.prompts_dir),
+        chat=build_chat_model(settings),
+        wrap_up_after_turns=settings.wrap_up_after_turns,
+        model_timeout_s=settings.openai_timeout_s,
+    )
+    return Coach(deps)
+
+
+def build_safety(settings: Settings, stack: RetrievalStack) -> SafetyTriage:
+    """Phrase patterns plus the semantic layer (example banks and the crisis classifier)."""
+    from coach.embeddings import ENCODER_ID
+    from coach.safety import SafetyRules, SafetyTriage, SemanticLayer
+    from coach.vectorcache import VectorCache
+
+    rules = SafetyRules.load(settings.safety_path)
+    semantic = SemanticLayer.load(
+        settings.safety_examples_path,
+        settings.crisis_training_path,
+        stack.encoder,
+        rules,
+        # Ordinary things sellers say are the best negatives the classifier can get.
+        extra_negatives=[s for p in stack.principles.principles for s in p.signals],
+        cache=VectorCache(settings.cache_dir),
+        encoder_id=ENCODER_ID,
+    )
+    return SafetyTriage(rules, semantic)
+
+
+def build_retrieval(
+    settings: Settings, *, reset: bool = False, fast: bool = False
+) -> RetrievalStack:
+    """Load principles, the encoder and the Chroma index (built or refreshed as needed).
+
+    `fast` (short-lived CLI processes): when the embedded index has a current snapshot, search
+    that and never import chromadb. Server mode always talks to the server.
+    """
+    from coach.snapshot import SnapshotChunkSearch, export_snapshot, snapshot_path
 
     principles = load_principles(settings.principles_path)
     encoder = MiniLMEncoder(settings.embedding_model_dir)
+    snap = snapshot_path(settings.data_dir, principles.sha256)
+    snapshot_ok = snap.is_file()
+    if fast and not reset and not settings.chroma_host and snapshot_ok:
+        try:
+            search = SnapshotChunkSearch(snap, encoder)
+        except (OSError, ValueError, KeyError):
+            snapshot_ok = False  # unreadable: fall through to Chroma, which rewrites it
+        else:
+            retriever = PrincipleRetriever(search, principles, settings.relevance_threshold)
+            return RetrievalStack(
+                principles, encoder, retriever, "Index snapshot is current.", False
+            )
+
+    from coach.retrieval import ChromaChunkSearch
+    from coach.vectorstore import open_index
+
     status = open_index(settings, principles, encoder, reset=reset)
+    if not settings.chroma_host and (status.rebuilt or not snapshot_ok):
+        export_snapshot(status.collection, snap)
     retriever = PrincipleRetriever(
         ChromaChunkSearch(status.collection), principles, settings.relevance_threshold
     )

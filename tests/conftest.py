@@ -45,13 +45,21 @@ def _no_network() -> Iterator[None]:
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
 
 
+@pytest.fixture(scope="session")
+def _vector_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Derived vectors are keyed by their inputs, so one cache can serve every test (and the CLI
+    # subprocesses, through the environment): each data file is embedded once per session.
+    return tmp_path_factory.mktemp("vector-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _vector_cache: Path) -> None:
     """Every test gets its own data dir; no setting leaks in from the developer's shell."""
     for name in list(os.environ):
         if name.startswith("COACH_") or name in {"OPENAI_API_KEY", "OPENAI_BASE_URL"}:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "coach-data"))
+    monkeypatch.setenv("COACH_CACHE_DIR", str(_vector_cache))
     monkeypatch.chdir(tmp_path)  # a stray .env in the repo must not configure tests
 
 
@@ -71,15 +79,64 @@ def principles():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def retrieval_stack(tmp_path_factory: pytest.TempPathFactory, principles, encoder):  # type: ignore[no-untyped-def]
-    """One embedded index for the whole session: building it takes a few seconds."""
-    from coach.retrieval import ChromaChunkSearch, PrincipleRetriever
+def shared_settings(tmp_path_factory: pytest.TempPathFactory, _vector_cache: Path):  # type: ignore[no-untyped-def]
     from coach.settings import Settings
-    from coach.vectorstore import open_index
 
-    settings = Settings(data_dir=tmp_path_factory.mktemp("index"))
-    status = open_index(settings, principles, encoder)
-    retriever = PrincipleRetriever(
-        ChromaChunkSearch(status.collection), principles, settings.relevance_threshold
-    )
-    return retriever
+    return Settings(data_dir=tmp_path_factory.mktemp("shared-data"), cache_path=_vector_cache)
+
+
+@pytest.fixture(scope="session")
+def stack(shared_settings):  # type: ignore[no-untyped-def]
+    """One embedded index (and snapshot) for the whole session: building it takes seconds."""
+    from coach.wiring import build_retrieval
+
+    return build_retrieval(shared_settings)
+
+
+@pytest.fixture(scope="session")
+def retrieval_stack(stack):  # type: ignore[no-untyped-def]
+    return stack.retriever
+
+
+@pytest.fixture(scope="session")
+def safety(shared_settings, stack):  # type: ignore[no-untyped-def]
+    from coach.wiring import build_safety
+
+    return build_safety(shared_settings, stack)
+
+
+@pytest.fixture(scope="session")
+def make_coach(shared_settings, stack, safety):  # type: ignore[no-untyped-def]
+    """Build a Coach around any chat model (None: the scripted tier), sharing the heavy parts."""
+    from coach.dialogue import Coach, CoachDeps
+    from coach.guards import Guards
+    from coach.llm import ChatModelChoice, Tier
+    from coach.prompts import PromptLibrary
+    from coach.scripted import CoachingScript
+
+    guards = Guards.load(shared_settings.guards_path)
+    script = CoachingScript.load(shared_settings.coaching_path, stack.principles)
+    prompts = PromptLibrary(shared_settings.prompts_dir)
+
+    def build(model=None, *, tier=None, timeout_s=30.0, clock=None):  # type: ignore[no-untyped-def]
+        chat = (
+            ChatModelChoice(Tier.SCRIPTED, "curated questions", None, remote=False)
+            if model is None
+            else ChatModelChoice(tier or Tier.OPENAI, "fake-model", model, remote=False)
+        )
+        deps = CoachDeps(
+            principles=stack.principles,
+            retriever=stack.retriever,
+            safety=safety,
+            guards=guards,
+            script=script,
+            prompts=prompts,
+            chat=chat,
+            model_timeout_s=timeout_s,
+            canary="PC-CANARY42",
+        )
+        if clock is not None:
+            deps.clock = clock
+        return Coach(deps)
+
+    return build

@@ -25,9 +25,9 @@ def coach(
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def workdir(tmp_path_factory: pytest.TempPathFactory, _vector_cache: Path) -> Path:
     path = tmp_path_factory.mktemp("cli")
-    env = {"COACH_DATA_DIR": str(path / "data")}
+    env = {"COACH_DATA_DIR": str(path / "data"), "COACH_CACHE_DIR": str(_vector_cache)}
     out = coach("ingest", cwd=path, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("Index built")

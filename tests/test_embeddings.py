@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.embeddings import MiniLMEmbeddings
+from coach.embeddings import langchain_embeddings
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minilm_reference.json"
 
@@ -33,7 +33,7 @@ def test_vectors_are_unit_length_and_batch_independent(encoder) -> None:
 
 
 def test_langchain_embeddings_interface(encoder) -> None:
-    emb = MiniLMEmbeddings(encoder)
+    emb = langchain_embeddings(encoder)
     docs = emb.embed_documents(["I blamed marketing", "I owned the miss"])
     query = emb.embed_query("I blamed marketing")
     assert len(docs) == 2 and len(query) == 384

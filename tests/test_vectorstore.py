@@ -10,10 +10,16 @@ from coach.settings import DATA_DIR, Settings
 from coach.vectorstore import chunk_principles, open_index
 
 
-def _copy_principles(tmp_path: Path) -> Path:
-    for name in ("principles.yaml", "pivot-to-leadership.md"):
-        shutil.copy(DATA_DIR / name, tmp_path / name)
-    return tmp_path / "principles.yaml"
+def _small_principles(tmp_path: Path) -> Path:
+    """Two principles from the real file: the index logic, at a fraction of the embedding cost."""
+    import yaml
+
+    shutil.copy(DATA_DIR / "pivot-to-leadership.md", tmp_path / "pivot-to-leadership.md")
+    data = yaml.safe_load((DATA_DIR / "principles.yaml").read_text(encoding="utf-8"))
+    data["principles"] = data["principles"][2:4]  # eat-last, ownership
+    path = tmp_path / "principles.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def test_chunks_cover_every_kind_for_every_principle(principles) -> None:
@@ -25,7 +31,7 @@ def test_chunks_cover_every_kind_for_every_principle(principles) -> None:
 
 
 def test_ingest_is_idempotent_and_rebuilds_on_change(tmp_path: Path, encoder) -> None:
-    path = _copy_principles(tmp_path)
+    path = _small_principles(tmp_path)
     settings = Settings(data_dir=tmp_path / "d", principles_path=path)
 
     first = open_index(settings, load_principles(path), encoder)
@@ -45,7 +51,8 @@ def test_ingest_is_idempotent_and_rebuilds_on_change(tmp_path: Path, encoder) ->
     assert forced.rebuilt and "rebuild requested" in forced.message
 
 
-def test_unreadable_index_is_rebuilt(tmp_path: Path, principles, encoder) -> None:
+def test_unreadable_index_is_rebuilt(tmp_path: Path, encoder) -> None:
+    principles = load_principles(_small_principles(tmp_path))
     settings = Settings(data_dir=tmp_path / "d")
     open_index(settings, principles, encoder)
     # Corrupt every file of the embedded index, as a crashed disk or a bad copy would.

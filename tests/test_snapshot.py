@@ -1,0 +1,41 @@
+"""The CLI's snapshot of the index ranks exactly as Chroma does."""
+
+from __future__ import annotations
+
+from coach.retrieval import ChromaChunkSearch, PrincipleRetriever
+from coach.snapshot import SnapshotChunkSearch, snapshot_path
+from coach.vectorstore import open_index
+from coach.wiring import build_retrieval
+
+TEXTS = [
+    "I told my VP the deal slipped because the product team shipped late.",
+    "my pipeline for next quarter is empty and I'm scrambling again. one whale is 70% of my number",
+    "I let the new rep take the bigger account. It hurt, but it was right.",
+    "idk",
+]
+
+
+def test_snapshot_and_chroma_give_the_same_ranking(shared_settings, stack) -> None:
+    path = snapshot_path(shared_settings.data_dir, stack.principles.sha256)
+    assert path.is_file(), "build_retrieval exports the snapshot after ingest"
+    snap = PrincipleRetriever(SnapshotChunkSearch(path, stack.encoder), stack.principles, 0.43)
+    status = open_index(shared_settings, stack.principles, stack.encoder)
+    chroma = PrincipleRetriever(ChromaChunkSearch(status.collection), stack.principles, 0.43)
+    for text in TEXTS:
+        a, b = snap.retrieve(text, k=11), chroma.retrieve(text, k=11)
+        assert [h.id for h in a] == [h.id for h in b]
+        for x, y in zip(a, b, strict=True):
+            assert abs(x.score - y.score) < 1e-4
+
+
+def test_fast_mode_uses_the_snapshot_and_falls_back_when_it_is_broken(
+    shared_settings, stack
+) -> None:
+    fast = build_retrieval(shared_settings, fast=True)
+    assert isinstance(fast.retriever.search, SnapshotChunkSearch)
+    path = snapshot_path(shared_settings.data_dir, stack.principles.sha256)
+    path.write_bytes(b"not an npz")
+    again = build_retrieval(shared_settings, fast=True)
+    assert isinstance(again.retriever.search, ChromaChunkSearch)
+    rebuilt = build_retrieval(shared_settings, fast=True)  # the fallback rewrote it
+    assert isinstance(rebuilt.retriever.search, SnapshotChunkSearch)
