@@ -7,8 +7,12 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coach.settings import Settings
+
+if TYPE_CHECKING:
+    from coach.dialogue import Message
 
 EXIT_USAGE = 2
 
@@ -21,6 +25,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, object] = {}
     if getattr(args, "principles", None):
         overrides["principles_path"] = Path(args.principles)
+    if getattr(args, "tier", None):
+        overrides["tier"] = args.tier
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
@@ -41,7 +47,7 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
     if not text:
         raise CliError("Nothing to look up: give the reflection text as an argument.")
     settings = _settings(args)
-    stack = build_retrieval(settings)
+    stack = build_retrieval(settings, fast=True)
     n = len(stack.principles.principles)
     if not 1 <= args.k <= n:
         raise CliError(f"--k must be between 1 and {n}, the number of principles.")
@@ -57,6 +63,96 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
         print(f"{rank}. {h.title} [{h.id}]  score {h.score:.3f}")
         print(f"   \u201c{h.quote}\u201d")
     return 0
+
+
+def _read_turns(raw: str) -> list[Message]:
+    """Parse `{"turns": [{"role", "content"}, ...]}`; one clear sentence when it is wrong."""
+    from coach.dialogue import Message
+
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise CliError(
+            f"stdin is not valid JSON (line {exc.lineno}, column {exc.colno}): "
+            'send {"turns": [{"role": "user", "content": "..."}]}.'
+        ) from None
+    turns = data.get("turns") if isinstance(data, dict) else None
+    if not isinstance(turns, list) or not turns:
+        raise CliError('stdin JSON needs a non-empty "turns" list of {"role", "content"} objects.')
+    out = []
+    for n, turn in enumerate(turns, 1):
+        if (
+            not isinstance(turn, dict)
+            or turn.get("role") not in ("user", "assistant")
+            or not isinstance(turn.get("content"), str)
+        ):
+            raise CliError(f'turn {n} must be {{"role": "user"|"assistant", "content": "..."}}.')
+        ids = turn.get("principle_ids") or ()
+        out.append(
+            Message(
+                turn["role"],
+                turn["content"],
+                tuple(str(i) for i in ids) if isinstance(ids, list) else (),
+                turn.get("behavior") if isinstance(turn.get("behavior"), str) else None,
+            )
+        )
+    if out[-1].role != "user":
+        raise CliError("The last turn must be from the user: that is the one answered.")
+    return out
+
+
+def cmd_reply(args: argparse.Namespace) -> int:
+    from coach.wiring import build_coach
+
+    turns = _read_turns(sys.stdin.read())
+    coach = build_coach(_settings(args), fast=True)
+    result = coach.wrap_up(turns) if args.wrap_up else coach.respond(turns)
+    if args.json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(result.reply)
+        if result.resources:
+            print("\n".join(f"- {r}" for r in result.resources))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from coach.dialogue import Behavior, Message
+    from coach.wiring import build_coach
+
+    coach = build_coach(_settings(args))
+    print(f"Pivot Coach: {coach.d.chat.label}.")
+    print("Write about your week. /done (or Ctrl-D) wraps up; Ctrl-C leaves.\n")
+    turns: list[Message] = []
+    while True:
+        try:
+            line = input("you> ").strip()
+        except EOFError:
+            line = "/done"
+            print()
+        if not line:
+            continue
+        if line in ("/done", "/wrap"):
+            if not any(t.role == "user" for t in turns):
+                print("coach> Nothing to wrap up yet. Come back whenever you like.")
+                return 0
+            result = coach.wrap_up(turns)
+        else:
+            turns.append(Message("user", line))
+            result = coach.respond(turns)
+        print(f"coach> {result.reply}")
+        for resource in result.resources:
+            print(f"       - {resource}")
+        if result.focus_principle and result.behavior is Behavior.SOCRATIC:
+            p = coach.d.principles.get(result.focus_principle)
+            print(f"       [{p.title}: \u201c{p.source_quote}\u201d]")
+        if result.notice:
+            print(f"       ({result.notice})")
+        if result.behavior is Behavior.WRAP_UP:
+            return 0
+        turns.append(
+            Message("assistant", result.reply, result.principle_ids, result.behavior.value)
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,19 +172,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--principles", metavar="PATH", help="principle file (default from settings)")
     p.set_defaults(func=cmd_retrieve)
+
+    p = sub.add_parser("chat", help="an interactive reflection in the terminal")
+    p.add_argument("--tier", choices=["auto", "openai", "local", "scripted"], help="chat tier")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("reply", help='answer the last user turn of {"turns": [...]} read on stdin')
+    p.add_argument("--json", action="store_true", help="print the full result object as JSON")
+    p.add_argument("--wrap-up", action="store_true", help="give the wrap-up instead of a turn")
+    p.add_argument("--tier", choices=["auto", "openai", "local", "scripted"], help="chat tier")
+    p.set_defaults(func=cmd_reply)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from coach.dialogue import EmptyMessage
     from coach.embeddings import EmbeddingModelMissing
+    from coach.llm import ModelUnavailable
     from coach.principles import PrincipleFileError
-    from coach.retrieval import EmptyQuery
-    from coach.vectorstore import IndexUnavailable
+    from coach.retrieval import EmptyQuery, IndexUnavailable
 
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
-    except (CliError, PrincipleFileError, EmptyQuery, EmbeddingModelMissing) as exc:
+    except (
+        CliError,
+        PrincipleFileError,
+        EmptyQuery,
+        EmptyMessage,
+        EmbeddingModelMissing,
+        ModelUnavailable,
+    ) as exc:
         print(f"coach: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except IndexUnavailable as exc:

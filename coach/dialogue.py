@@ -1,0 +1,637 @@
+"""One coach turn: triage, retrieve, generate, guard; and the wrap-up.
+
+`Coach` receives everything it uses (DESIGN.md, STYLE.md 3): principles, retriever, safety
+triage, guards, the scripted coach's words, prompts, the chat model and a clock. It holds no
+per-session state: the session is read from the transcript it is given, so the same engine
+serves the app, `coach chat`, `coach reply` and the evals.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+from coach.guards import GuardReport, Guards, ReplyContext, questions
+from coach.llm import ChatModelChoice, Tier
+from coach.principles import PrincipleSet, Stage
+from coach.prompts import PromptLibrary
+from coach.retrieval import Hit, PrincipleRetriever
+from coach.safety import SafetyTriage, Triage, Verdict
+from coach.scripted import CoachingScript, normalize_question, shorten_phrase, stage_for
+
+Role = Literal["user", "assistant"]
+_PRINCIPLE_LINE = re.compile(r"^\s*\**principles?\**\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.M)
+CLOSE_SCORES = 0.03  # hits this close to the best count as ties: prefer an unexplored one
+
+
+class Behavior(StrEnum):
+    SOCRATIC = "socratic_question"
+    REDIRECT = "redirect"
+    CRISIS = "crisis_support"
+    WRAP_UP = "wrap_up"
+
+
+class EmptyMessage(ValueError):
+    """The seller's message is empty."""
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+    principle_ids: tuple[str, ...] = ()
+    behavior: str | None = None
+
+
+@dataclass(frozen=True)
+class GuardOutcome:
+    """What the guards said. The model's own result is kept apart from the final one, so a
+    fallback's success is never reported as the model's."""
+
+    model_passed: bool | None  # None when no model wrote the reply (scripted tier, triage)
+    final_passed: bool
+    retried: bool = False
+    fallback: bool = False
+    checks: dict[str, Any] = field(default_factory=dict)  # the reply shown
+    model_checks: list[dict[str, Any]] = field(default_factory=list)  # each model attempt
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    reply: str
+    behavior: Behavior
+    principle_ids: tuple[str, ...]
+    focus_principle: str | None
+    guard: GuardOutcome
+    tier: str
+    model: str
+    latency_ms: int
+    notice: str | None = None
+    resources: tuple[str, ...] = ()
+    triage: str = "ok"
+    triage_evidence: str = ""
+    stage: str | None = None
+    evidence: str | None = None  # the seller's words the reply reflects
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["behavior"] = self.behavior.value
+        out["principle_ids"] = list(self.principle_ids)
+        out["resources"] = list(self.resources)
+        return out
+
+
+@dataclass
+class SessionView:
+    """What the transcript says about the session so far."""
+
+    crisis: bool
+    asked: set[str]
+    explored: list[str]
+    last_focus: str | None
+    coaching_turns: int
+    seller_turns: int
+
+    @property
+    def in_conversation(self) -> bool:
+        return self.coaching_turns > 0
+
+
+@dataclass
+class CoachDeps:
+    principles: PrincipleSet
+    retriever: PrincipleRetriever
+    safety: SafetyTriage
+    guards: Guards
+    script: CoachingScript
+    prompts: PromptLibrary
+    chat: ChatModelChoice
+    wrap_up_after_turns: int = 8
+    model_timeout_s: float = 30.0
+    clock: Callable[[], float] = time.perf_counter
+    # Planted in the system prompt; a reply that contains it has leaked the prompt.
+    canary: str = field(default_factory=lambda: f"PC-{secrets.token_hex(4).upper()}")
+
+
+class Coach:
+    def __init__(self, deps: CoachDeps) -> None:
+        self.d = deps
+
+    # -- public ---------------------------------------------------------------------------------
+
+    def respond(self, messages: Sequence[Message]) -> TurnResult:
+        """The coach's next turn for the last user message."""
+        result: TurnResult | None = None
+        for event in self.stream(messages):
+            if isinstance(event, TurnResult):
+                result = event
+        assert result is not None
+        return result
+
+    def stream(self, messages: Sequence[Message]) -> Iterator[str | TurnResult]:
+        """Like `respond`, but yields the model's text as it arrives, then the final result.
+
+        The final reply can differ from the streamed text: when the model's reply fails the
+        guards, the result carries the corrected or fallback reply and a notice.
+        """
+        start = self.d.clock()
+        latest = _latest_user(messages)
+        view = self.read_session(messages[:-1])
+        if self.d.script.asks_to_wrap_up(latest):
+            yield self.wrap_up(messages, _start=start)
+            return
+
+        triage = self.d.safety.triage(latest)
+        if triage.verdict is Verdict.CRISIS or view.crisis:
+            yield self._crisis(triage, view, start)
+            return
+        if not triage.ok:
+            yield self._redirect(triage, self.d.safety.rules.redirect_for(triage.verdict), start)
+            return
+
+        vague = self.d.script.is_vague(latest)
+        hits = self.d.retriever.retrieve(self._query(messages, latest, vague), k=5)
+        relevant = self.d.retriever.is_reflection(hits)
+        if not relevant and not view.in_conversation and self.d.script.is_request(latest):
+            yield self._redirect(
+                Triage(Verdict.OFF_TOPIC, "below the relevance threshold", layer="retrieval"),
+                self.d.safety.rules.not_a_reflection,
+                start,
+            )
+            return
+        # Mid-conversation, a weakly matching answer usually continues the thread: stay with
+        # the current principle when it is still among the candidates.
+        top_ids = [h.id for h in hits[:3]]
+        stay = view.last_focus is not None and (
+            vague
+            or self.d.script.commits(latest)  # a commitment continues the current thread
+            or (not relevant and view.last_focus in top_ids)
+        )
+        ranked = self._rank(hits, view, stay)
+        stage = stage_for(view.coaching_turns + 1)
+        scripted = self._scripted(latest, hits, ranked, stage, view, vague)
+
+        if self.d.chat.model is None:
+            yield self._finish(scripted, start, latest)
+            return
+        yield from self._with_model(messages, latest, hits, ranked, stage, view, scripted, start)
+
+    def wrap_up(self, messages: Sequence[Message], *, _start: float | None = None) -> TurnResult:
+        """A short summary in the seller's words, one commitment, and the mirror question."""
+        start = self.d.clock() if _start is None else _start
+        view = self.read_session(messages)
+        if view.crisis:
+            return self._crisis(Triage(Verdict.OK), view, start)
+        seller_texts = [m.content for m in messages if m.role == "user"]
+        explored = []
+        for pid in view.explored[:4]:
+            explored.append((self.d.principles.get(pid), self._phrase_for(messages, pid)))
+        commitment = self.d.script.commitment_in(seller_texts[-3:])
+        reply = self.d.script.wrap_up(explored, commitment, self.d.principles.mirror_question)
+        report = self._check_wrap_up(reply)
+        return TurnResult(
+            reply=reply,
+            behavior=Behavior.WRAP_UP,
+            principle_ids=tuple(view.explored),
+            focus_principle="mirror" if "mirror" in self.d.principles else None,
+            guard=GuardOutcome(
+                model_passed=None, final_passed=report.passed, checks=report.as_dict()
+            ),
+            tier=self.d.chat.tier.value,
+            model=self.d.chat.model_name,
+            latency_ms=self._ms(start),
+        )
+
+    def read_session(self, messages: Sequence[Message]) -> SessionView:
+        asked: set[str] = set()
+        explored: list[str] = []
+        last_focus = None
+        coaching_turns = 0
+        crisis = False
+        for n, m in enumerate(messages):
+            if m.role == "assistant":
+                if m.behavior == Behavior.CRISIS:
+                    crisis = True
+                for q in questions(m.content):
+                    asked.add(normalize_question(q))
+                ids = list(m.principle_ids)
+                if not ids and m.behavior in (None, Behavior.SOCRATIC):
+                    ids = self._infer_principles(m.content)
+                ids = [pid for pid in ids if pid in self.d.principles]
+                if ids and m.behavior in (None, Behavior.SOCRATIC):
+                    coaching_turns += 1
+                    last_focus = ids[0]
+                    for pid in ids:
+                        if pid not in explored:
+                            explored.append(pid)
+            elif not crisis and not _answered_with_behavior(messages, n):
+                # A plain transcript does not say how earlier turns were answered: triage them.
+                crisis = self.d.safety.triage(m.content).verdict is Verdict.CRISIS
+        return SessionView(
+            crisis=crisis,
+            asked=asked,
+            explored=explored,
+            last_focus=last_focus,
+            coaching_turns=coaching_turns,
+            seller_turns=sum(1 for m in messages if m.role == "user"),
+        )
+
+    def _infer_principles(self, coach_text: str) -> list[str]:
+        """The principle an earlier coach question was about, for transcripts that do not say:
+        a curated question is recognised by its text, any other by retrieval."""
+        qs = questions(coach_text)
+        owners = [
+            owner for q in qs if (owner := self.d.script.question_owner.get(normalize_question(q)))
+        ]
+        if owners or not qs:
+            return owners
+        return [self.d.retriever.retrieve(qs[-1], k=1)[0].id]
+
+    # -- steps ----------------------------------------------------------------------------------
+
+    def _query(self, messages: Sequence[Message], latest: str, vague: bool) -> str:
+        """The latest message, plus the previous one when the latest is short."""
+        if len(latest.split()) >= 12 and not vague:
+            return latest
+        earlier = [m.content for m in messages[:-1] if m.role == "user"]
+        return f"{earlier[-1]} {latest}" if earlier else latest
+
+    def _rank(self, hits: Sequence[Hit], view: SessionView, vague: bool) -> list[str]:
+        ids = [h.id for h in hits]
+        if vague and view.last_focus:
+            return [view.last_focus] + [i for i in ids if i != view.last_focus]
+        best = hits[0].score
+        close = [h.id for h in hits if h.score >= best - CLOSE_SCORES]
+        fresh = [pid for pid in close if pid not in view.explored]
+        first = fresh[0] if fresh else ids[0]
+        return [first] + [i for i in ids if i != first]
+
+    def _scripted(
+        self,
+        latest: str,
+        hits: Sequence[Hit],
+        ranked: Sequence[str],
+        stage: Stage,
+        view: SessionView,
+        vague: bool,
+    ) -> TurnResult:
+        focus = ranked[0]
+        turn_index = view.coaching_turns
+        question_text: str | None = None
+        principle_id = focus
+        used_stage: str = stage
+        if vague:
+            question_text = self.d.script.vague_question(view.asked)
+        elif stage == "commit" and self.d.script.commits(latest):
+            question_text = self.d.script.commitment_question(view.asked)
+        if question_text is None:
+            q = self.d.script.question(ranked, stage, view.asked)
+            if q is None:  # every curated question has been asked: time to wrap up
+                q = self.d.script.question(ranked, stage, set())
+                assert q is not None
+            question_text, principle_id, used_stage = q.text, q.principle_id, q.stage
+        hit = next((h for h in hits if h.id == principle_id), None)
+        phrase = None if vague or hit is None else self._quotable(hit)
+        ack = self.d.script.acknowledgement(phrase, turn_index)
+        reply = f"{ack} {question_text}"
+        notice = None
+        if view.seller_turns + 1 >= self.d.wrap_up_after_turns:
+            notice = self.d.script.spec.turn_limit_notice
+        return TurnResult(
+            reply=reply,
+            behavior=Behavior.SOCRATIC,
+            principle_ids=(principle_id,),
+            focus_principle=principle_id,
+            guard=GuardOutcome(model_passed=None, final_passed=True),
+            tier=Tier.SCRIPTED.value,
+            model="curated questions",
+            latency_ms=0,
+            notice=notice,
+            stage=used_stage,
+            evidence=phrase,
+        )
+
+    def _quotable(self, hit: Hit) -> str:
+        keywords = list(self.d.retriever.lexicon.vocabulary(hit.id))
+        phrase = shorten_phrase(hit.evidence, keywords)
+        return phrase
+
+    def _finish(
+        self, scripted: TurnResult, start: float, seller_text: str, **changes: Any
+    ) -> TurnResult:
+        """Guard the scripted reply too: the data it is made of must keep the rules."""
+        reply = changes.pop("reply", scripted.reply)
+        report = self.d.guards.check(
+            reply,
+            ReplyContext(
+                principle_ids=scripted.principle_ids,
+                retrieved_ids=scripted.principle_ids,
+                canary=self.d.canary,
+                seller_text=seller_text,
+            ),
+        )
+        guard = changes.pop("guard", GuardOutcome(model_passed=None, final_passed=report.passed))
+        guard = GuardOutcome(
+            model_passed=guard.model_passed,
+            final_passed=report.passed,
+            retried=guard.retried,
+            fallback=guard.fallback,
+            checks=report.as_dict(),
+            model_checks=guard.model_checks,
+        )
+        base = {
+            "tier": self.d.chat.tier.value,
+            "model": self.d.chat.model_name,
+        }
+        fields = {**asdict(scripted), **base, **changes}
+        fields.update(
+            reply=reply,
+            guard=guard,
+            behavior=scripted.behavior,
+            principle_ids=tuple(fields["principle_ids"]),
+            latency_ms=self._ms(start),
+        )
+        return TurnResult(**fields)
+
+    def _with_model(
+        self,
+        messages: Sequence[Message],
+        latest: str,
+        hits: Sequence[Hit],
+        ranked: Sequence[str],
+        stage: Stage,
+        view: SessionView,
+        scripted: TurnResult,
+        start: float,
+    ) -> Iterator[str | TurnResult]:
+        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+        model = self.d.chat.model
+        assert model is not None
+        retrieved = [h.id for h in hits[:3]]
+        if ranked[0] not in retrieved:
+            retrieved.insert(0, ranked[0])
+        system = self.d.prompts.render("system", canary=self.d.canary)
+        turn = self.d.prompts.render(
+            "turn",
+            principles=self._principles_block(retrieved),
+            history=_history(messages[:-1]),
+            message=latest,
+            stage=stage,
+            stage_hint=_STAGE_HINTS[stage],
+            focus_id=ranked[0],
+            asked="\n".join(f"- {q}" for q in sorted(view.asked)) or "(none yet)",
+        )
+        chat: list[Any] = [SystemMessage(system), HumanMessage(turn)]
+        attempts: list[dict[str, Any]] = []
+
+        def ctx(ids: Sequence[str]) -> ReplyContext:
+            return ReplyContext(
+                principle_ids=ids,
+                retrieved_ids=retrieved,
+                canary=self.d.canary,
+                seller_text=latest,
+            )
+
+        try:
+            raw = ""
+            deadline = start + self.d.model_timeout_s
+            for chunk in model.stream(chat):
+                piece = str(chunk.content)
+                raw += piece
+                if piece:
+                    yield piece
+                if self.d.clock() > deadline:
+                    raise TimeoutError("no complete reply in time")
+            reply, ids = parse_reply(raw)
+            report = self._check_model(reply, ids, ctx(ids), view)
+            attempts.append(_attempt(raw, report))
+            model_passed = report.passed
+            retried = False
+            if not report.passed:
+                retried = True
+                chat += [
+                    AIMessage(raw),
+                    HumanMessage(
+                        self.d.prompts.render(
+                            "retry",
+                            failures=_failures(report),
+                            ids=", ".join(retrieved),
+                        )
+                    ),
+                ]
+                raw = str(model.invoke(chat).content)
+                reply, ids = parse_reply(raw)
+                report = self._check_model(reply, ids, ctx(ids), view)
+                attempts.append(_attempt(raw, report))
+            if report.passed:
+                focus = ids[0]
+                yield TurnResult(
+                    reply=reply,
+                    behavior=Behavior.SOCRATIC,
+                    principle_ids=tuple(ids),
+                    focus_principle=focus,
+                    guard=GuardOutcome(
+                        model_passed=model_passed,
+                        final_passed=True,
+                        retried=retried,
+                        checks=report.as_dict(),
+                        model_checks=attempts,
+                    ),
+                    tier=self.d.chat.tier.value,
+                    model=self.d.chat.model_name,
+                    latency_ms=self._ms(start),
+                    stage=stage,
+                    notice=scripted.notice,
+                )
+                return
+            notice = self.d.script.spec.model_guard_notice.format(reason=_failures(report, ", "))
+            yield self._finish(
+                scripted,
+                start,
+                latest,
+                notice=notice,
+                guard=GuardOutcome(
+                    model_passed=model_passed,
+                    final_passed=True,
+                    retried=True,
+                    fallback=True,
+                    model_checks=attempts,
+                ),
+            )
+        except Exception as exc:  # a model fault must never leave the seller without a reply
+            reason = _describe_error(exc)
+            yield self._finish(
+                scripted,
+                start,
+                latest,
+                notice=self.d.script.spec.model_error_notice.format(reason=reason),
+                guard=GuardOutcome(
+                    model_passed=False if attempts else None,
+                    final_passed=True,
+                    fallback=True,
+                    model_checks=attempts or [{"error": reason}],
+                ),
+            )
+
+    def _check_model(
+        self, reply: str, ids: Sequence[str], ctx: ReplyContext, view: SessionView
+    ) -> GuardReport:
+        report = self.d.guards.check(reply, ctx)
+        repeated = [q for q in questions(reply) if normalize_question(q) in view.asked]
+        if repeated:
+            from coach.guards import CheckResult
+
+            report = GuardReport((*report.checks, CheckResult("new_question", False, repeated[0])))
+        return report
+
+    def _check_wrap_up(self, reply: str) -> GuardReport:
+        from coach.guards import CheckResult
+
+        mirror = self.d.principles.mirror_question
+        checks = (
+            CheckResult("ends_with_mirror", reply.rstrip().endswith(mirror), mirror),
+            self.d.guards.no_blame(reply),
+            self.d.guards.no_leak(reply, ReplyContext(canary=self.d.canary)),
+        )
+        return GuardReport(checks)
+
+    def _crisis(self, triage: Triage, view: SessionView, start: float) -> TurnResult:
+        rules = self.d.safety.rules
+        first = triage.verdict is Verdict.CRISIS and not view.crisis
+        reply = rules.crisis_reply if first else rules.crisis_follow_up
+        # The resources are part of what the seller sees: check the reply with them.
+        shown = " ".join([reply, *rules.resources])
+        ctx = ReplyContext(crisis=True, canary=self.d.canary)
+        report = GuardReport(
+            (self.d.guards.crisis_safe(shown, ctx), self.d.guards.no_leak(shown, ctx))
+        )
+        return TurnResult(
+            reply=reply,
+            behavior=Behavior.CRISIS,
+            principle_ids=(),
+            focus_principle=None,
+            guard=GuardOutcome(
+                model_passed=None, final_passed=report.passed, checks=report.as_dict()
+            ),
+            tier=self.d.chat.tier.value,
+            model=self.d.chat.model_name,
+            latency_ms=self._ms(start),
+            resources=rules.resources,
+            triage=Verdict.CRISIS.value,
+            triage_evidence=triage.matched,
+        )
+
+    def _redirect(self, triage: Triage, text: str, start: float) -> TurnResult:
+        return TurnResult(
+            reply=text,
+            behavior=Behavior.REDIRECT,
+            principle_ids=(),
+            focus_principle=None,
+            guard=GuardOutcome(model_passed=None, final_passed=True),
+            tier=self.d.chat.tier.value,
+            model=self.d.chat.model_name,
+            latency_ms=self._ms(start),
+            triage=triage.verdict.value,
+            triage_evidence=triage.matched,
+        )
+
+    def _phrase_for(self, messages: Sequence[Message], pid: str) -> str | None:
+        """The seller's words that led to the coach's first question on this principle."""
+        previous_user: str | None = None
+        for m in messages:
+            if m.role == "user":
+                previous_user = m.content
+            elif (previous_user and pid in m.principle_ids) or (
+                previous_user
+                and not m.principle_ids
+                and any(
+                    self.d.script.question_owner.get(normalize_question(q)) == pid
+                    for q in questions(m.content)
+                )
+            ):
+                assert previous_user is not None
+                if self.d.script.is_vague(previous_user):
+                    continue
+                hit = next(
+                    (h for h in self.d.retriever.retrieve(previous_user, k=11) if h.id == pid),
+                    None,
+                )
+                return self._quotable(hit) if hit else None
+        return None
+
+    def _principles_block(self, ids: Sequence[str]) -> str:
+        lines = []
+        for pid in ids:
+            p = self.d.principles.get(pid)
+            lines.append(f'- id: {p.id}\n  title: {p.title}\n  source: "{p.source_quote}"')
+            lines.append(f"  meaning: {' '.join(p.meaning.split())}")
+        return "\n".join(lines)
+
+    def _ms(self, start: float) -> int:
+        return round((self.d.clock() - start) * 1000)
+
+
+_STAGE_HINTS: dict[str, str] = {
+    "explore": "open up what happened and what it meant to them",
+    "deepen": "look underneath: what got in the way, what it cost, what it says",
+    "commit": "invite one concrete next step for the coming week",
+}
+
+
+def parse_reply(raw: str) -> tuple[str, list[str]]:
+    """Split a model reply into the text shown and the principle ids it cites."""
+    ids: list[str] = []
+    for m in _PRINCIPLE_LINE.finditer(raw):
+        ids += [i.strip(" `*[]().'\"").lower() for i in re.split(r"[,\s]+", m.group(1))]
+    text = _PRINCIPLE_LINE.sub("", raw).strip()
+    return " ".join(text.split()), [i for i in ids if i]
+
+
+def _answered_with_behavior(messages: Sequence[Message], n: int) -> bool:
+    """Whether the user message at n was answered by an assistant turn that records how."""
+    nxt = messages[n + 1] if n + 1 < len(messages) else None
+    return nxt is not None and nxt.role == "assistant" and nxt.behavior is not None
+
+
+def _latest_user(messages: Sequence[Message]) -> str:
+    if not messages or messages[-1].role != "user":
+        raise EmptyMessage("There is no message from you to answer yet.")
+    text = messages[-1].content.strip()
+    if not text:
+        raise EmptyMessage("Your message is empty: write a few words about your week.")
+    return text
+
+
+def _history(messages: Sequence[Message], limit: int = 8) -> str:
+    if not messages:
+        return "(this is the first message)"
+    lines = []
+    for m in messages[-limit:]:
+        who = "Seller" if m.role == "user" else "Coach"
+        lines.append(f"{who}: {' '.join(m.content.split())}")
+    return "\n".join(lines)
+
+
+def _failures(report: GuardReport, sep: str = "\n") -> str:
+    return sep.join(f"- {c.name}: {c.evidence}" if sep == "\n" else c.name for c in report.failures)
+
+
+def _attempt(raw: str, report: GuardReport) -> dict[str, Any]:
+    return {"raw": raw, **report.as_dict()}
+
+
+def _describe_error(exc: Exception) -> str:
+    name = type(exc).__name__
+    if isinstance(exc, TimeoutError) or "Timeout" in name:
+        return "it timed out"
+    if "Connection" in name:
+        return "the model server could not be reached"
+    if "Status" in name or "APIError" in name or "InternalServer" in name:
+        return "the model server returned an error"
+    return f"{name}"

@@ -1,0 +1,235 @@
+"""The scripted coach: turns composed from retrieval, the seller's words and curated questions.
+
+No model. It is what a new user meets first, and what every LLM tier falls back to, so it has to
+be good on its own: it quotes the seller, never repeats a question in a session, moves from
+explore to deepen to commit, and meets a short or vague answer with a smaller question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from coach.datafiles import YAMLError, parse_yaml
+from coach.principles import Principle, PrincipleSet, Stage
+
+MAX_PHRASE_WORDS = 18
+_CLAUSE_SPLIT = re.compile(
+    r"\s*(?:[,;:()]|\s[—–-]\s|\.\.\.|…)\s*|\s+(?=(?:and|but|because|so|although|though|while)\s)",
+    re.IGNORECASE,
+)
+_LEADING_FILLER = re.compile(
+    r"^(?:(?:and|but|so|honestly|well|like|also|plus|because|i mean|anyway|ok(?:ay)?|lol)"
+    r"\b[,\s]*)+",
+    re.IGNORECASE,
+)
+
+
+class ScriptFileError(ValueError):
+    """data/coaching.yaml is missing or malformed."""
+
+
+class _WrapUp(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    summary_one: str
+    summary_many: str
+    summary_none: str
+    principle_with_phrase: str
+    commitment_given: str
+    commitment_missing: str
+    mirror_intro: str
+
+
+class _ScriptFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    acknowledgements: list[str] = Field(min_length=2)
+    acknowledgements_short: list[str] = Field(min_length=1)
+    vague_patterns: list[str]
+    vague_questions: list[str] = Field(min_length=2)
+    commitment_questions: list[str] = Field(min_length=1)
+    request_patterns: list[str]
+    narrative_patterns: list[str]
+    wrap_up_patterns: list[str]
+    commitment_patterns: list[str]
+    wrap_up: _WrapUp
+    turn_limit_notice: str
+    model_error_notice: str
+    model_guard_notice: str
+
+
+def normalize_question(text: str) -> str:
+    """A question's identity for "never ask twice": lowercase words only."""
+    return " ".join(re.findall(r"[a-z0-9']+", text.lower()))
+
+
+def stage_for(coaching_turn: int) -> Stage:
+    """Turn 1 explores, turns 2-3 deepen, from turn 4 the coach asks for commitment."""
+    if coaching_turn <= 1:
+        return "explore"
+    if coaching_turn <= 3:
+        return "deepen"
+    return "commit"
+
+
+def _tidy(text: str) -> str:
+    text = " ".join(text.split()).strip(" \"“”'‘’")
+    text = text.replace("“", "'").replace("”", "'").replace('"', "'")
+    text = _LEADING_FILLER.sub("", text)
+    return text.rstrip(".!?;:, ")
+
+
+def shorten_phrase(sentence: str, keywords: Collection[str] = ()) -> str:
+    """A quotable piece of the seller's sentence: whole when short, else its best clause."""
+    text = _tidy(sentence)
+    words = text.split()
+    if len(words) <= MAX_PHRASE_WORDS:
+        return text
+    clauses = [_tidy(c) for c in _CLAUSE_SPLIT.split(text) if c and len(c.split()) >= 3]
+
+    def score(clause: str) -> tuple[int, int]:
+        lowered = clause.lower()
+        hits = sum(1 for k in keywords if k in lowered)
+        n = len(clause.split())
+        return (hits, -abs(n - 9))
+
+    if clauses:
+        best = max(clauses, key=score)
+        if len(best.split()) <= MAX_PHRASE_WORDS:
+            return best.rstrip(".!?;:, ")
+        words = best.split()
+    return " ".join(words[: MAX_PHRASE_WORDS - 2]) + "…"
+
+
+@dataclass(frozen=True)
+class ScriptedQuestion:
+    text: str
+    principle_id: str
+    stage: Stage
+
+
+class CoachingScript:
+    """The scripted coach's words (data/coaching.yaml) and how it chooses among them."""
+
+    def __init__(self, spec: _ScriptFile, principles: PrincipleSet) -> None:
+        self.spec = spec
+        self.principles = principles
+        self.vague = [re.compile(p, re.IGNORECASE) for p in spec.vague_patterns]
+        self.wrap_request = [re.compile(p, re.IGNORECASE) for p in spec.wrap_up_patterns]
+        self.commitment = [re.compile(p, re.IGNORECASE) for p in spec.commitment_patterns]
+        self.request = [re.compile(p, re.IGNORECASE) for p in spec.request_patterns]
+        self.narrative = [re.compile(p, re.IGNORECASE) for p in spec.narrative_patterns]
+        # Curated question text -> principle, to recognise the coach's own earlier questions in a
+        # transcript that does not carry principle ids.
+        self.question_owner = {
+            normalize_question(q.text): p.id for p in principles.principles for q in p.questions
+        }
+
+    @classmethod
+    def load(cls, path: Path, principles: PrincipleSet) -> CoachingScript:
+        try:
+            data = parse_yaml(path.read_text(encoding="utf-8"))
+            return cls(_ScriptFile.model_validate(data), principles)
+        except (OSError, YAMLError, ValueError) as exc:
+            raise ScriptFileError(f"Coaching script {path} cannot be used: {exc}") from None
+
+    # -- reading the seller ---------------------------------------------------------------------
+
+    def is_vague(self, text: str) -> bool:
+        stripped = text.strip()
+        return len(stripped.split()) <= 2 or any(p.search(stripped) for p in self.vague)
+
+    def is_request(self, text: str) -> bool:
+        """A request to the coach rather than a story about the seller's week."""
+        first = re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0]
+        asks = any(p.search(first) for p in self.request)
+        tells = len(text.split()) >= 8 and any(p.search(text) for p in self.narrative)
+        return asks and not tells
+
+    def asks_to_wrap_up(self, text: str) -> bool:
+        return any(p.search(text) for p in self.wrap_request)
+
+    def commitment_in(self, texts: Sequence[str]) -> str | None:
+        """The seller's latest sentence that commits to something, if any."""
+        for text in reversed(texts):
+            sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
+            for sentence in reversed(sentences):
+                if any(p.search(sentence) for p in self.commitment):
+                    return shorten_phrase(sentence, ("will", "going to", "'ll"))
+        return None
+
+    # -- composing ------------------------------------------------------------------------------
+
+    def acknowledgement(self, phrase: str | None, turn_index: int) -> str:
+        if not phrase or len(phrase.split()) < 3:
+            options = self.spec.acknowledgements_short
+            return options[turn_index % len(options)]
+        options = self.spec.acknowledgements
+        return options[turn_index % len(options)].format(phrase=phrase)
+
+    def question(
+        self,
+        ranked_ids: Sequence[str],
+        stage: Stage,
+        asked: Collection[str],
+    ) -> ScriptedQuestion | None:
+        """The first not-yet-asked curated question: the focus principle at this stage, then its
+        neighbouring stages, then the next principles in rank order."""
+        order: dict[Stage, tuple[Stage, ...]] = {
+            "explore": ("explore", "deepen", "commit"),
+            "deepen": ("deepen", "explore", "commit"),
+            "commit": ("commit", "deepen", "explore"),
+        }
+        for pid in ranked_ids:
+            principle = self.principles.get(pid)
+            for s in order[stage]:
+                for q in principle.questions_for(s):
+                    if normalize_question(q.text) not in asked:
+                        return ScriptedQuestion(q.text, pid, s)
+        return None
+
+    def commits(self, text: str) -> bool:
+        return any(p.search(text) for p in self.commitment)
+
+    def commitment_question(self, asked: Collection[str]) -> str | None:
+        for q in self.spec.commitment_questions:
+            if normalize_question(q) not in asked:
+                return q
+        return None
+
+    def vague_question(self, asked: Collection[str]) -> str | None:
+        for q in self.spec.vague_questions:
+            if normalize_question(q) not in asked:
+                return q
+        return None
+
+    def wrap_up(
+        self,
+        explored: Sequence[tuple[Principle, str | None]],
+        commitment: str | None,
+        mirror_question: str,
+    ) -> str:
+        w = self.spec.wrap_up
+        parts = [
+            w.principle_with_phrase.format(title=p.title, phrase=phrase)
+            if phrase and phrase != commitment
+            else p.title
+            for p, phrase in explored
+        ]
+        if not parts:
+            summary = w.summary_none
+        elif len(parts) == 1:
+            summary = w.summary_one.format(principles=parts[0])
+        else:
+            joined = "; ".join(parts[:-1]) + "; and " + parts[-1]
+            summary = w.summary_many.format(principles=joined)
+        if commitment:
+            ask = w.commitment_given.format(commitment=commitment)
+        else:
+            ask = w.commitment_missing
+        return f"{summary} {ask} {w.mirror_intro} {mirror_question}"
