@@ -157,10 +157,14 @@ class Coach:
         vague = self.d.script.is_vague(latest)
         hits = self.d.retriever.retrieve(self._query(messages, latest, vague), k=5)
         relevant = self.d.retriever.is_reflection(hits)
-        if not relevant and not view.in_conversation and self.d.script.is_request(latest):
+        if self.d.script.is_request(latest) and not (
+            relevant and self.d.retriever.is_reflection(self.d.retriever.retrieve(latest, k=1))
+        ):
+            # A request for something else, judged on its own words (the retrieval query may
+            # have borrowed context from the previous message).
             yield self._redirect(
-                Triage(Verdict.OFF_TOPIC, "below the relevance threshold", layer="retrieval"),
-                self.d.safety.rules.not_a_reflection,
+                Triage(Verdict.OFF_TOPIC, "a request, below the relevance threshold", "retrieval"),
+                self.d.safety.rules.redirect_for(Verdict.OFF_TOPIC),
                 start,
             )
             return
@@ -296,8 +300,8 @@ class Coach:
                 assert q is not None
             question_text, principle_id, used_stage = q.text, q.principle_id, q.stage
         hit = next((h for h in hits if h.id == principle_id), None)
-        phrase = None if vague or hit is None else self._quotable(hit)
-        ack = self.d.script.acknowledgement(phrase, turn_index)
+        phrase = None if vague or hit is None else self._quotable(hit, latest)
+        ack = self.d.script.acknowledgement(phrase, turn_index, first=view.seller_turns == 0)
         reply = f"{ack} {question_text}"
         notice = None
         if view.seller_turns + 1 >= self.d.wrap_up_after_turns:
@@ -316,10 +320,12 @@ class Coach:
             evidence=phrase,
         )
 
-    def _quotable(self, hit: Hit) -> str:
+    def _quotable(self, hit: Hit, latest: str) -> str:
+        """Words to quote back: only ever the seller's latest message (the retrieval query can
+        include the one before it)."""
         keywords = list(self.d.retriever.lexicon.vocabulary(hit.id))
-        phrase = shorten_phrase(hit.evidence, keywords)
-        return phrase
+        source = hit.evidence if hit.evidence and hit.evidence in latest else latest
+        return shorten_phrase(source, keywords)
 
     def _finish(
         self, scripted: TurnResult, start: float, seller_text: str, **changes: Any
@@ -562,7 +568,7 @@ class Coach:
                     (h for h in self.d.retriever.retrieve(previous_user, k=11) if h.id == pid),
                     None,
                 )
-                return self._quotable(hit) if hit else None
+                return self._quotable(hit, previous_user) if hit else None
         return None
 
     def _principles_block(self, ids: Sequence[str]) -> str:
@@ -626,12 +632,19 @@ def _attempt(raw: str, report: GuardReport) -> dict[str, Any]:
     return {"raw": raw, **report.as_dict()}
 
 
-def _describe_error(exc: Exception) -> str:
-    name = type(exc).__name__
-    if isinstance(exc, TimeoutError) or "Timeout" in name:
+def _describe_error(exc: BaseException) -> str:
+    """A short reason for the seller, from the exception's type (never its message, which can
+    echo request details)."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if "RateLimitError" in names:
+        return "the model server is rate-limiting requests"
+    if names & {"APITimeoutError", "TimeoutError", "ReadTimeout", "TimeoutException"}:
         return "it timed out"
-    if "Connection" in name:
+    if names & {"APIConnectionError", "ConnectionError", "ConnectError"}:
         return "the model server could not be reached"
-    if "Status" in name or "APIError" in name or "InternalServer" in name:
-        return "the model server returned an error"
-    return f"{name}"
+    if "APIStatusError" in names:
+        status = getattr(exc, "status_code", None)
+        return f"the model server returned an error (HTTP {status})"
+    if names & {"JSONDecodeError", "APIResponseValidationError", "ValidationError", "ValueError"}:
+        return "its reply could not be read"
+    return f"it failed with {type(exc).__name__}"

@@ -79,7 +79,6 @@ class _SafetyFile(BaseModel):
     injection: _InjectionRules
     manipulation: _Rules
     off_topic: _Rules
-    not_a_reflection: str
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,6 @@ class SafetyRules:
             Verdict.MANIPULATION: " ".join(spec.manipulation.redirect.split()),
             Verdict.OFF_TOPIC: " ".join(spec.off_topic.redirect.split()),
         }
-        self.not_a_reflection = " ".join(spec.not_a_reflection.split())
 
     @classmethod
     def load(cls, path: Path) -> SafetyRules:

@@ -23,8 +23,12 @@ _CLAUSE_SPLIT = re.compile(
     re.IGNORECASE,
 )
 _LEADING_FILLER = re.compile(
-    r"^(?:(?:and|but|so|honestly|well|like|also|plus|because|i mean|anyway|ok(?:ay)?|lol)"
-    r"\b[,\s]*)+",
+    r"^(?:(?:and|but|so|honestly|well|like|also|plus|because|i mean|anyway|ok(?:ay)?|lol|"
+    r"dunno|idk|meh|i guess|probably|maybe|tbh)\b[.,!\s]*)+",
+    re.IGNORECASE,
+)
+_TRAILING_FILLER = re.compile(
+    r"(?:[.,!\s]+(?:or something|or whatever|i guess|lol|tbh|haha|idk|i think))+[.!?\s]*$",
     re.IGNORECASE,
 )
 
@@ -50,6 +54,7 @@ class _ScriptFile(BaseModel):
 
     acknowledgements: list[str] = Field(min_length=2)
     acknowledgements_short: list[str] = Field(min_length=1)
+    acknowledgement_first_short: str
     vague_patterns: list[str]
     vague_questions: list[str] = Field(min_length=2)
     commitment_questions: list[str] = Field(min_length=1)
@@ -81,6 +86,7 @@ def _tidy(text: str) -> str:
     text = " ".join(text.split()).strip(" \"“”'‘’")
     text = text.replace("“", "'").replace("”", "'").replace('"', "'")
     text = _LEADING_FILLER.sub("", text)
+    text = _TRAILING_FILLER.sub("", text)
     return text.rstrip(".!?;:, ")
 
 
@@ -142,12 +148,12 @@ class CoachingScript:
 
     def is_vague(self, text: str) -> bool:
         stripped = text.strip()
-        return len(stripped.split()) <= 2 or any(p.search(stripped) for p in self.vague)
+        return len(stripped.split()) <= 4 or any(p.search(stripped) for p in self.vague)
 
     def is_request(self, text: str) -> bool:
         """A request to the coach rather than a story about the seller's week."""
-        first = re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0]
-        asks = any(p.search(first) for p in self.request)
+        sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+        asks = any(p.search(s) for s in sentences for p in self.request)
         tells = len(text.split()) >= 8 and any(p.search(text) for p in self.narrative)
         return asks and not tells
 
@@ -165,8 +171,10 @@ class CoachingScript:
 
     # -- composing ------------------------------------------------------------------------------
 
-    def acknowledgement(self, phrase: str | None, turn_index: int) -> str:
+    def acknowledgement(self, phrase: str | None, turn_index: int, *, first: bool = False) -> str:
         if not phrase or len(phrase.split()) < 3:
+            if first:
+                return self.spec.acknowledgement_first_short
             options = self.spec.acknowledgements_short
             return options[turn_index % len(options)]
         options = self.spec.acknowledgements

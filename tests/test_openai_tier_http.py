@@ -1,0 +1,95 @@
+"""The openai tier over real HTTP, against a scripted OpenAI-compatible server on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pydantic import SecretStr
+
+from coach.dialogue import Behavior, Message
+from coach.llm import build_chat_model
+from coach.settings import Settings
+from tests.fakes.openai_server import FakeOpenAI
+
+BLAME = [Message("user", "I told my VP the deal slipped because the product team shipped late.")]
+GOOD = (
+    "You told your VP the product team shipped late. Looking at the whole deal, which part "
+    "of how it slipped was yours?\nPRINCIPLE: ownership"
+)
+BAD = "You should apologise to the product team. Will you?\nPRINCIPLE: ownership"
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as s:
+        yield s
+
+
+def coach_for(make_coach, server: FakeOpenAI, timeout: float = 5.0):  # type: ignore[no-untyped-def]
+    settings = Settings(
+        tier="openai",
+        openai_base_url=server.base_url,
+        openai_api_key=SecretStr("sk-test-secret-key"),
+        openai_model="fake-model",
+        openai_timeout_s=timeout,
+        openai_max_retries=0,
+    )
+    choice = build_chat_model(settings)
+    return make_coach(choice.model, timeout_s=timeout)
+
+
+def test_a_streamed_reply_over_http_is_guarded_and_used(make_coach, server: FakeOpenAI) -> None:
+    server.behaviours.append(("reply", GOOD))
+    events = list(coach_for(make_coach, server).stream(BLAME))
+    result = events[-1]
+    assert sum(isinstance(e, str) for e in events) > 5  # it really streamed
+    assert result.reply.startswith("You told your VP") and result.guard.model_passed is True
+    request = server.requests[0]
+    assert request["path"] == "/v1/chat/completions" and request["body"]["stream"] is True
+    assert request["body"]["model"] == "fake-model"
+    assert request["headers"]["authorization"] == "Bearer sk-test-secret-key"
+    assert request["body"]["messages"][0]["role"] == "system"
+
+
+def test_a_failed_reply_is_retried_without_streaming(make_coach, server: FakeOpenAI) -> None:
+    server.behaviours.extend([("reply", BAD), ("reply", GOOD)])
+    result = coach_for(make_coach, server).respond(BLAME)
+    assert result.guard.model_passed is False and result.guard.retried
+    assert not result.guard.fallback and result.reply.startswith("You told your VP")
+    assert server.requests[1]["body"].get("stream") in (None, False)
+    assert "broke these rules" in server.requests[1]["body"]["messages"][-1]["content"]
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "notice"),
+    [
+        (("status", 500), "returned an error"),
+        (("status", 429), "rate-limiting"),
+        (("sleep", 3.0), "timed out"),
+        (("drop", GOOD), "could not answer"),
+        (("garbage", None), "could not answer"),
+    ],
+)
+def test_server_faults_fall_back_to_the_scripted_question(
+    make_coach, server: FakeOpenAI, behaviour, notice: str
+) -> None:
+    server.behaviours.append(behaviour)
+    result = coach_for(make_coach, server, timeout=1.0).respond(BLAME)
+    assert result.behavior is Behavior.SOCRATIC
+    assert result.guard.fallback and result.guard.final_passed
+    assert result.notice and notice in result.notice
+    assert result.reply.endswith("?")
+    assert "sk-test-secret-key" not in result.reply + (result.notice or "")
+
+
+def test_an_unreachable_server_falls_back(make_coach) -> None:
+    settings = Settings(
+        tier="openai",
+        openai_base_url="http://127.0.0.1:9/v1",
+        openai_max_retries=0,
+        openai_timeout_s=2,
+    )
+    result = make_coach(build_chat_model(settings).model, timeout_s=2).respond(BLAME)
+    assert result.guard.fallback
+    assert "could not be reached" in (result.notice or "")
