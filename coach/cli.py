@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from coach.settings import Settings
 
@@ -155,6 +155,50 @@ def cmd_chat(args: argparse.Namespace) -> int:
         )
 
 
+def _resolve_session(store: Any, ref: str) -> str:
+    """A full session id from an id or a unique prefix of one."""
+    ids: list[str] = [s.id for s in store.list_sessions(limit=100_000)]
+    matches = [i for i in ids if i.startswith(ref.strip())] if ref.strip() else []
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise CliError(f"No session {ref!r}: `coach transcripts list` shows the ids.")
+    raise CliError(f"{ref!r} matches {len(matches)} sessions; give more of the id.")
+
+
+def cmd_transcripts(args: argparse.Namespace) -> int:
+    from coach.principles import load_principles
+    from coach.transcripts import open_store
+    from coach.transcripts.export import to_json, to_markdown
+
+    settings = _settings(args)
+    store = open_store(settings)
+    if args.action == "list":
+        sessions = store.list_sessions(limit=args.limit)
+        if args.json:
+            print(json.dumps([s.__dict__ for s in sessions], indent=2))
+        elif not sessions:
+            print("No sessions yet.")
+        for s in [] if args.json else sessions:
+            when = s.started_at[:16].replace("T", " ")
+            print(f"{s.id}  {when}  {s.mode:<9} {s.turn_count:>3} turns  {s.title or ''}")
+        return 0
+    if not args.id:
+        raise CliError(f"`coach transcripts {args.action}` needs a session id.")
+    session_id = _resolve_session(store, args.id)
+    if args.action == "export":
+        transcript = store.get(session_id)
+        if args.format == "json":
+            print(json.dumps(to_json(transcript), ensure_ascii=False, indent=2))
+        else:
+            print(to_markdown(transcript, load_principles(settings.principles_path)))
+        return 0
+    transcript = store.get(session_id)
+    store.delete_session(session_id)
+    print(f"Deleted session {session_id} and its {len(transcript.turns)} turns.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coach", description="Pivot Coach: a Socratic reflection coach for sellers."
@@ -182,6 +226,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wrap-up", action="store_true", help="give the wrap-up instead of a turn")
     p.add_argument("--tier", choices=["auto", "openai", "local", "scripted"], help="chat tier")
     p.set_defaults(func=cmd_reply)
+
+    p = sub.add_parser("transcripts", help="list, export or delete saved sessions")
+    p.add_argument("action", choices=["list", "export", "delete"])
+    p.add_argument("id", nargs="?", help="session id (or a unique prefix)")
+    p.add_argument("--format", choices=["md", "json"], default="md", help="export format")
+    p.add_argument("--json", action="store_true", help="list as JSON")
+    p.add_argument("--limit", type=int, default=50, help="how many sessions to list")
+    p.set_defaults(func=cmd_transcripts)
     return parser
 
 
@@ -191,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from coach.llm import ModelUnavailable
     from coach.principles import PrincipleFileError
     from coach.retrieval import EmptyQuery, IndexUnavailable
+    from coach.transcripts import SessionNotFound, StoreError
 
     args = build_parser().parse_args(argv)
     try:
@@ -205,7 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as exc:
         print(f"coach: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except IndexUnavailable as exc:
+    except SessionNotFound as exc:
+        print(f"coach: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (IndexUnavailable, StoreError) as exc:
         print(f"coach: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

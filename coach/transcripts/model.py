@@ -1,0 +1,82 @@
+"""Records and the store interface."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class StoreError(RuntimeError):
+    """The transcript store cannot be opened or written; the message says what to do."""
+
+
+class SessionNotFound(KeyError):
+    """No session with that id."""
+
+    def __str__(self) -> str:
+        return f"No session {self.args[0]!r}: `coach transcripts list` shows the ids."
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    id: str
+    seq: int
+    role: str  # "user" | "assistant"
+    text: str
+    created_at: str
+    principle_ids: tuple[str, ...] = ()
+    behavior: str | None = None
+    guard: dict[str, Any] | None = None
+    latency_ms: int | None = None
+    notice: str | None = None
+    feedback: int | None = None  # 1 helpful, -1 not helpful
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: str
+    mode: str
+    started_at: str
+    tier: str
+    model: str
+    title: str | None = None
+    ended_at: str | None = None
+    turn_count: int = 0
+
+
+@dataclass(frozen=True)
+class Transcript:
+    session: SessionRecord
+    turns: tuple[TurnRecord, ...] = field(default_factory=tuple)
+
+
+class TranscriptStore(Protocol):
+    """What the app, the CLI and the review engine need from a store."""
+
+    def start_session(self, mode: str, tier: str, model: str) -> str: ...
+
+    def add_turn(
+        self,
+        session_id: str,
+        role: str,
+        content: str,
+        *,
+        principle_ids: Sequence[str] = (),
+        behavior: str | None = None,
+        guard: dict[str, Any] | None = None,
+        latency_ms: int | None = None,
+        notice: str | None = None,
+    ) -> str: ...
+
+    def set_feedback(self, turn_id: str, feedback: int | None) -> None: ...
+
+    def end_session(self, session_id: str) -> None: ...
+
+    def list_sessions(self, limit: int = 50, mode: str | None = None) -> list[SessionRecord]: ...
+
+    def get(self, session_id: str) -> Transcript: ...
+
+    def delete_session(self, session_id: str) -> bool: ...
+
+    def import_transcript(self, transcript: Transcript) -> str: ...
