@@ -291,7 +291,7 @@ class Coach:
         used_stage: str = stage
         if vague:
             question_text = self.d.script.vague_question(view.asked)
-        elif stage == "commit" and self.d.script.commits(latest):
+        elif view.coaching_turns >= 1 and self.d.script.commits(latest):
             question_text = self.d.script.commitment_question(view.asked)
         if question_text is None:
             q = self.d.script.question(ranked, stage, view.asked)

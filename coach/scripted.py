@@ -40,10 +40,10 @@ class ScriptFileError(ValueError):
 class _WrapUp(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    summary_one: str
-    summary_many: str
+    summary_heading: str
     summary_none: str
     principle_with_phrase: str
+    principle_alone: str
     commitment_given: str
     commitment_missing: str
     mirror_intro: str
@@ -223,21 +223,15 @@ class CoachingScript:
         mirror_question: str,
     ) -> str:
         w = self.spec.wrap_up
-        parts = [
+        lines = [
             w.principle_with_phrase.format(title=p.title, phrase=phrase)
             if phrase and phrase != commitment
-            else p.title
+            else w.principle_alone.format(title=p.title)
             for p, phrase in explored
         ]
-        if not parts:
-            summary = w.summary_none
-        elif len(parts) == 1:
-            summary = w.summary_one.format(principles=parts[0])
-        else:
-            joined = "; ".join(parts[:-1]) + "; and " + parts[-1]
-            summary = w.summary_many.format(principles=joined)
+        summary = "\n".join([w.summary_heading, *lines]) if lines else w.summary_none
         if commitment:
             ask = w.commitment_given.format(commitment=commitment)
         else:
             ask = w.commitment_missing
-        return f"{summary} {ask} {w.mirror_intro} {mirror_question}"
+        return f"{summary}\n\n{ask}\n\n{w.mirror_intro} {mirror_question}"

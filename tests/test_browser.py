@@ -1,0 +1,120 @@
+"""One real browser: the app served headless on loopback, driven by Debian's Chromium.
+
+Playwright's own browser download cannot work offline, so its Python package drives the system
+Chromium (`apt-get install chromium`; .ci/run installs it). Screenshots land in the test's
+output folder (pytest's tmp_path, printed at the end).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory, _vector_cache: Path) -> Iterator[str]:
+    port = _free_port()
+    data = tmp_path_factory.mktemp("browser-data")
+    env = {
+        **os.environ,
+        "COACH_DATA_DIR": str(data),
+        "COACH_CACHE_DIR": str(_vector_cache),
+        "COACH_TIER": "scripted",
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
+    log = data / "streamlit.log"
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not start: {log.read_text()[-2000:]}")
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    if CHROMIUM is None:
+        pytest.fail("Chromium is not installed: apt-get install chromium (see .ci/run)")
+    playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()
+
+
+def test_a_reflection_in_a_real_browser(app_url: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(app_url, wait_until="networkidle")
+    page.get_by_role("heading", name="Reflect", exact=True).wait_for(timeout=120_000)
+    box = page.get_by_placeholder("What happened this week?")
+    box.fill("I told my VP the deal slipped because the product team shipped late.")
+    box.press("Enter")
+    question = page.get_by_text("which part of it was yours?", exact=False)
+    question.wait_for(timeout=60_000)
+    citation = page.get_by_text("Take ownership, not blame", exact=False).first
+    citation.wait_for(timeout=10_000)
+    page.get_by_text("Why I'm asking this").first.click()
+    page.get_by_text(
+        "Leaders take ownership, which is the opposite of assigning blame"
+    ).first.wait_for()
+    shot = tmp_path / "reflect.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"\nscreenshot: {shot}")
+    assert shot.stat().st_size > 10_000
+    assert question.is_visible() and citation.is_visible()

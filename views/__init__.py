@@ -1,0 +1,1 @@
+"""Streamlit pages. They render and dispatch; everything they show comes from coach/."""

@@ -1,0 +1,319 @@
+"""Reflect: a seller's reflection, from first line to saved session."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import streamlit as st
+
+from coach.dialogue import Behavior, EmptyMessage, Message, TurnResult
+from coach.transcripts import SessionNotFound, StoreError
+from coach.transcripts.export import to_json, to_markdown
+from views import sidebar
+from views.services import Services, load
+from views.text import plain
+
+# Per-session state, under named keys set once.
+MESSAGES = "reflect_messages"  # list[dict]: what is on screen, with ids for feedback
+SESSION = "reflect_session_id"  # the open session in the store, or None
+DONE = "reflect_done"  # wrapped up: the input closes until "New reflection"
+VIEWING = "reflect_viewing"  # a past session opened read-only, or None
+ERROR = "reflect_error"  # one sentence to show after a rerun, or None
+
+
+def _init() -> None:
+    for key, value in ((MESSAGES, []), (SESSION, None), (DONE, False), (VIEWING, None)):
+        st.session_state.setdefault(key, value)
+    st.session_state.setdefault(ERROR, None)
+
+
+def render() -> None:
+    _init()
+    svc = load()
+    sidebar.render(svc)
+    _past_sessions(svc)
+
+    st.title("Reflect")
+    if st.session_state[VIEWING]:
+        _read_only(svc, st.session_state[VIEWING])
+        return
+    st.caption(
+        "Write about your week: what happened, what you did, how it felt. The coach asks one "
+        "question at a time, each tied to a principle of *The Pivot to Leadership*."
+    )
+    if st.session_state[ERROR]:
+        st.error(st.session_state[ERROR])
+        st.session_state[ERROR] = None
+
+    for n, item in enumerate(st.session_state[MESSAGES]):
+        _show(svc, item, n)
+
+    left, right = st.columns(2)
+    has_turns = any(m["role"] == "user" for m in st.session_state[MESSAGES])
+    if left.button("Wrap up", disabled=not has_turns or st.session_state[DONE], key="wrap_up"):
+        _wrap_up(svc)
+        st.rerun()
+    if right.button("New reflection", key="new_reflection"):
+        _new_reflection(svc)
+        st.rerun()
+
+    if st.session_state[DONE]:
+        st.success("This reflection is saved. Start a new one whenever you like.")
+        return
+    text = st.chat_input("What happened this week?", key="reflect_input")
+    if text is not None:
+        _turn(svc, text)
+
+
+def _show(svc: Services, item: dict[str, Any], n: int) -> None:
+    with st.chat_message(item["role"]):
+        if item.get("behavior") == Behavior.CRISIS.value:
+            _crisis(item)
+            return
+        st.markdown(plain(item["content"]))
+        if item["role"] == "assistant":
+            _about(svc, item)
+            if item.get("turn_id") and item.get("behavior") == Behavior.SOCRATIC.value:
+                _feedback(svc, item, n)
+
+
+def _crisis(item: dict[str, Any]) -> None:
+    st.markdown(plain(item["content"]))
+    with st.container(border=True):
+        st.markdown("**Please reach out now:**")
+        for resource in item.get("resources", []):
+            st.markdown(f"- {plain(resource)}")
+
+
+def _about(svc: Services, item: dict[str, Any]) -> None:
+    """The principle under a coach question, and why it was asked (the exact source words)."""
+    if item.get("notice"):
+        st.caption(item["notice"])
+    if item.get("behavior") != Behavior.SOCRATIC.value:
+        return
+    for pid in item.get("principle_ids", [])[:1]:
+        p = svc.stack.principles.get(pid)
+        st.caption(f"Principle: **{plain(p.title)}**")
+        with st.expander("Why I'm asking this"):
+            st.markdown(f"> {plain(p.source_quote)}")
+            st.caption(f"From *The Pivot to Leadership* · `{p.id}`")
+
+
+def _feedback(svc: Services, item: dict[str, Any], n: int) -> None:
+    default = {1: 1, -1: 0}.get(item.get("feedback"))  # type: ignore[arg-type]
+    value = st.feedback("thumbs", key=f"feedback_{item['turn_id']}", default=default)
+    stored = {1: 1, 0: -1}.get(value) if value is not None else None
+    if stored != item.get("feedback"):
+        item["feedback"] = stored
+        try:
+            svc.store.set_feedback(item["turn_id"], stored)
+        except StoreError as exc:
+            st.warning(str(exc))
+
+
+def _turn(svc: Services, text: str) -> None:
+    if not text.strip():
+        st.warning("Write a few words about your week first.")
+        return
+    user = {"role": "user", "content": text}
+    st.session_state[MESSAGES].append(user)  # on screen and in state before anything can fail
+    with st.chat_message("user"):
+        st.markdown(plain(text))
+    try:
+        session_id = _session(svc)
+        user["turn_id"] = svc.store.add_turn(session_id, "user", text)  # saved before the model
+    except StoreError as exc:
+        st.session_state[ERROR] = f"{exc}"
+        st.rerun()
+    with st.chat_message("assistant"):
+        try:
+            result = _answer(svc)
+        except EmptyMessage as exc:
+            st.warning(str(exc))
+            return
+        except Exception as exc:  # never a traceback; the seller's words are already saved
+            st.session_state[ERROR] = (
+                f"The coach could not answer ({type(exc).__name__}). Your message is saved; "
+                "send it again or try a new reflection."
+            )
+            st.rerun()
+            return
+    _record(svc, result)
+    st.rerun()
+
+
+def _answer(svc: Services) -> TurnResult:
+    """Stream the model's text when the tier streams; the guarded result replaces it if needed."""
+    messages = _messages()
+    if svc.coach.d.chat.model is None:
+        return svc.coach.respond(messages)
+    final: list[TurnResult] = []
+
+    def pieces() -> Iterator[str]:
+        for event in svc.coach.stream(messages):
+            if isinstance(event, TurnResult):
+                final.append(event)
+            else:
+                yield plain(event)
+
+    st.write_stream(pieces())
+    return final[0]
+
+
+def _record(svc: Services, result: TurnResult) -> None:
+    item = {
+        "role": "assistant",
+        "content": result.reply,
+        "principle_ids": list(result.principle_ids),
+        "behavior": result.behavior.value,
+        "resources": list(result.resources),
+        "notice": result.notice,
+        "feedback": None,
+    }
+    try:
+        item["turn_id"] = svc.store.add_turn(
+            st.session_state[SESSION],
+            "assistant",
+            result.reply,
+            principle_ids=result.principle_ids,
+            behavior=result.behavior.value,
+            guard={
+                "model_passed": result.guard.model_passed,
+                "final_passed": result.guard.final_passed,
+                "retried": result.guard.retried,
+                "fallback": result.guard.fallback,
+                "checks": result.guard.checks,
+                "triage": result.triage,
+                "stage": result.stage,
+            },
+            latency_ms=result.latency_ms,
+            notice=result.notice,
+        )
+    except StoreError as exc:
+        st.session_state[ERROR] = str(exc)
+    st.session_state[MESSAGES].append(item)
+
+
+def _wrap_up(svc: Services) -> None:
+    try:
+        result = svc.coach.wrap_up(_messages())
+    except Exception as exc:
+        st.session_state[ERROR] = f"The wrap-up failed ({type(exc).__name__}); try again."
+        return
+    _record(svc, result)
+    st.session_state[DONE] = True
+    if st.session_state[SESSION]:
+        svc.store.end_session(st.session_state[SESSION])
+
+
+def _new_reflection(svc: Services) -> None:
+    if st.session_state[SESSION] and not st.session_state[DONE]:
+        svc.store.end_session(st.session_state[SESSION])
+    st.session_state[MESSAGES] = []
+    st.session_state[SESSION] = None
+    st.session_state[DONE] = False
+    st.session_state[VIEWING] = None
+
+
+def _session(svc: Services) -> str:
+    if st.session_state[SESSION] is None:
+        chat = svc.coach.d.chat
+        st.session_state[SESSION] = svc.store.start_session(
+            "reflect", chat.tier.value, chat.model_name
+        )
+    return str(st.session_state[SESSION])
+
+
+def _messages() -> list[Message]:
+    return [
+        Message(
+            m["role"],
+            m["content"],
+            tuple(m.get("principle_ids", ())),
+            m.get("behavior"),
+        )
+        for m in st.session_state[MESSAGES]
+    ]
+
+
+# -- past sessions --------------------------------------------------------------------------------
+
+
+def _past_sessions(svc: Services) -> None:
+    with st.sidebar:
+        st.subheader("Past reflections")
+        try:
+            sessions = svc.store.list_sessions(limit=30, mode="reflect")
+        except StoreError as exc:
+            st.warning(str(exc))
+            return
+        current = st.session_state[SESSION]
+        past = [s for s in sessions if s.id != current]  # the one on screen is not "past"
+        if not past:
+            st.caption("None yet. Each reflection is saved here as you write it.")
+            return
+        for s in past:
+            label = f"{s.started_at[:16].replace('T', ' ')} · {s.title or '(empty)'}"
+            if st.button(label, key=f"open_{s.id}", use_container_width=True):
+                st.session_state[VIEWING] = s.id
+                st.rerun()
+
+
+def _read_only(svc: Services, session_id: str) -> None:
+    try:
+        transcript = svc.store.get(session_id)
+    except SessionNotFound:
+        st.session_state[VIEWING] = None
+        st.warning("That session no longer exists.")
+        return
+    s = transcript.session
+    st.info(f"Read-only: a past reflection from {s.started_at[:16].replace('T', ' ')} ({s.tier}).")
+    for t in transcript.turns:
+        item = {
+            "role": t.role,
+            "content": t.text,
+            "principle_ids": list(t.principle_ids),
+            "behavior": t.behavior,
+            "notice": t.notice,
+        }
+        with st.chat_message(t.role):
+            if t.behavior == Behavior.CRISIS.value:
+                _crisis({**item, "resources": svc.coach.d.safety.rules.resources})
+            else:
+                st.markdown(plain(t.text))
+                if t.role == "assistant":
+                    _about(svc, item)
+    md = to_markdown(transcript, svc.stack.principles)
+    js = json.dumps(to_json(transcript), ensure_ascii=False, indent=2)
+    a, b, c, d = st.columns(4)
+    a.download_button(
+        "Export Markdown",
+        md,
+        file_name=f"reflection-{s.id[:8]}.md",
+        mime="text/markdown",
+        key="export_md",
+    )
+    b.download_button(
+        "Export JSON",
+        js,
+        file_name=f"reflection-{s.id[:8]}.json",
+        mime="application/json",
+        key="export_json",
+    )
+    if c.button("Delete", key="delete_session"):
+        st.session_state["confirm_delete"] = s.id
+    if d.button("Back", key="back_to_reflection"):
+        st.session_state[VIEWING] = None
+        st.rerun()
+    if st.session_state.get("confirm_delete") == s.id:
+        st.warning("Delete this reflection and all of its turns? This cannot be undone.")
+        if st.button("Yes, delete it", key="confirm_delete_yes", type="primary"):
+            svc.store.delete_session(s.id)
+            st.session_state["confirm_delete"] = None
+            st.session_state[VIEWING] = None
+            if st.session_state[SESSION] == s.id:
+                _new_reflection(svc)
+            st.toast("Deleted.")
+            st.rerun()

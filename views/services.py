@@ -1,0 +1,39 @@
+"""Shared, thread-safe objects, built once per server process (st.cache_resource)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from coach.dialogue import Coach
+from coach.settings import Settings
+from coach.transcripts import SqlTranscriptStore, open_store
+from coach.wiring import RetrievalStack, build_coach, build_retrieval
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    stack: RetrievalStack
+    coach: Coach
+    store: SqlTranscriptStore
+
+
+@st.cache_resource(show_spinner="Loading the coach (first start takes a few seconds)…")
+def services() -> Services:
+    # One encoder, index, model and store for every browser session: all are read-only or
+    # safe to share (the store opens a connection per call; the local model holds a lock).
+    settings = Settings()
+    stack = build_retrieval(settings)
+    return Services(settings, stack, build_coach(settings, stack), open_store(settings))
+
+
+def load() -> Services:
+    """The services, or one sentence on screen and a stop."""
+    try:
+        return services()
+    except Exception as exc:  # the one place a start-up failure becomes a sentence
+        st.error(f"The coach could not start: {exc}")
+        st.stop()
+        raise  # unreachable: st.stop() ends the run

@@ -1,0 +1,13 @@
+"""Showing user and model text as text: never HTML, never Markdown they did not mean."""
+
+from __future__ import annotations
+
+import re
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")
+
+
+def plain(text: str) -> str:
+    """Escape Markdown so st.markdown shows the words exactly (links, images and headings in
+    a seller's or a model's text stay inert). Streamlit never renders raw HTML here either."""
+    return _MARKDOWN.sub(r"\\\1", text).replace("\n", "  \n")
