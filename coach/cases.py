@@ -8,11 +8,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from coach.errors import CoachError
+
 Category = Literal["reflection", "multi_turn", "off_topic", "injection", "crisis", "challenge"]
 Behavior = Literal["socratic_question", "redirect", "crisis_support", "draft_message", "wrap_up"]
 
 
-class CaseFileError(ValueError):
+class CaseFileError(CoachError, ValueError):
     """A dataset file is missing or has a bad line."""
 
 

@@ -7,18 +7,17 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from coach.errors import CoachError
 from coach.settings import Settings
 
 if TYPE_CHECKING:
     from coach.dialogue import Message
 
-EXIT_USAGE = 2
 
-
-class CliError(Exception):
-    """A problem the user can fix; printed as one line, exit code 2."""
+class CliError(CoachError):
+    """A problem with the command line itself; printed as one line, exit code 2."""
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -199,6 +198,109 @@ def cmd_transcripts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engines(args: argparse.Namespace) -> tuple[Any, Any, Settings]:
+    from coach.wiring import build_coach, build_retrieval
+
+    settings = _settings(args)
+    stack = build_retrieval(settings, fast=True)
+    return stack, build_coach(settings, stack), settings
+
+
+def cmd_challenge(args: argparse.Namespace) -> int:
+    from coach.challenge import ChallengeRequest
+    from coach.wiring import build_challenge
+
+    situation = " ".join(args.situation).strip()
+    if situation == "-":
+        situation = sys.stdin.read().strip()
+    _, coach, settings = _engines(args)
+    engine = build_challenge(settings, coach)
+    result = engine.draft(
+        ChallengeRequest(
+            situation=situation,
+            channel=args.channel,
+            tone=args.tone,
+            words=args.words,
+            commitment=args.commitment,
+        )
+    )
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        return 0
+    print(result.draft)
+    print()
+    for pid in result.principle_ids:
+        p = coach.d.principles.get(pid)
+        print(f"[{p.id}] \u201c{p.source_quote}\u201d")
+    for f in result.report.findings:
+        print(f"{'ok ' if f.passed else 'FIX'} {f.name}: {f.detail}")
+    if result.notice:
+        print(f"({result.notice})")
+    return 0
+
+
+def _read_file(path: str, what: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise CliError(f"No {what} at {path}.") from None
+    except IsADirectoryError:
+        raise CliError(f"{path} is a folder; give the {what} file.") from None
+    except OSError as exc:
+        raise CliError(f"Cannot read {path}: {exc.strerror}.") from None
+
+
+def cmd_check_draft(args: argparse.Namespace) -> int:
+    from coach.wiring import build_challenge
+
+    raw = _read_file(args.file, "draft")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CliError(f"{args.file} is not UTF-8 text; save it as UTF-8.") from None
+    channel: Literal["slack", "email"] = args.channel or (
+        "email" if text.lstrip().lower().startswith("subject:") else "slack"
+    )
+    _, coach, settings = _engines(args)
+    report = build_challenge(settings, coach).check_draft(text, channel)
+    if args.json:
+        print(json.dumps({"channel": channel, **report.as_dict()}, ensure_ascii=False, indent=2))
+        return 0
+    for f in report.findings:
+        line = f"{'ok ' if f.passed else 'FIX'} {f.name}: {f.detail}"
+        print(line + (f' \u2014 "{f.sentence}"' if f.sentence and not f.passed else ""))
+    for m in report.touched:
+        print(f"touches {m.id}: \u201c{m.sentence}\u201d")
+    print("misses: " + ", ".join(report.missed))
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from coach.review import read_transcript, to_markdown
+    from coach.transcripts import open_store
+    from coach.wiring import build_reviewer
+
+    stack, coach, settings = _engines(args)
+    reviewer = build_reviewer(settings, coach, stack.encoder)
+    if args.session:
+        store = open_store(settings)
+        transcript = store.get(_resolve_session(store, args.session))
+    elif args.file:
+        transcript = read_transcript(
+            _read_file(args.file, "transcript"), Path(args.file).name, reviewer.rules.max_bytes
+        )
+    else:
+        raise CliError("Give a transcript file (or - for stdin), or --session ID.")
+    review = reviewer.review(transcript)
+    if args.json:
+        print(json.dumps(review.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(to_markdown(review, coach.d.principles))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coach", description="Pivot Coach: a Socratic reflection coach for sellers."
@@ -234,36 +336,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="list as JSON")
     p.add_argument("--limit", type=int, default=50, help="how many sessions to list")
     p.set_defaults(func=cmd_transcripts)
+
+    p = sub.add_parser("challenge", help="draft a manager's Pivot to Leadership challenge")
+    p.add_argument("situation", nargs="+", help="the team's situation in your words ('-': stdin)")
+    p.add_argument("--channel", choices=["slack", "email"], default="slack")
+    p.add_argument("--words", type=int, help="target length in words")
+    p.add_argument("--tone", choices=["warm", "direct"], default="warm")
+    p.add_argument("--commitment", help="what you will do first yourself")
+    p.add_argument("--json", action="store_true", help='print {"draft", "principle_ids", "checks"}')
+    p.add_argument("--tier", choices=["auto", "openai", "local", "scripted"], help="chat tier")
+    p.set_defaults(func=cmd_challenge)
+
+    p = sub.add_parser("check-draft", help="check a challenge message against the principles")
+    p.add_argument("file", help="the draft ('-': stdin)")
+    p.add_argument(
+        "--channel", choices=["slack", "email"], help="default: email if it has a Subject: line"
+    )
+    p.add_argument("--json", action="store_true", help="print the checks as JSON")
+    p.set_defaults(func=cmd_check_draft)
+
+    p = sub.add_parser("review", help="review a transcript: per turn, scorecard, next questions")
+    p.add_argument("file", nargs="?", help="JSON export or Seller:/Coach: text ('-': stdin)")
+    p.add_argument("--session", help="review a saved session instead (id or unique prefix)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--json", action="store_true", help='print {"turns", "scorecard", "suggestions"}'
+    )
+    group.add_argument("--md", action="store_true", help="print Markdown (the default)")
+    p.set_defaults(func=cmd_review)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from coach.dialogue import EmptyMessage
-    from coach.embeddings import EmbeddingModelMissing
-    from coach.llm import ModelUnavailable
-    from coach.principles import PrincipleFileError
-    from coach.retrieval import EmptyQuery, IndexUnavailable
-    from coach.transcripts import SessionNotFound, StoreError
-
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
-    except (
-        CliError,
-        PrincipleFileError,
-        EmptyQuery,
-        EmptyMessage,
-        EmbeddingModelMissing,
-        ModelUnavailable,
-    ) as exc:
+    except CoachError as exc:
         print(f"coach: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except SessionNotFound as exc:
-        print(f"coach: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (IndexUnavailable, StoreError) as exc:
-        print(f"coach: {exc}", file=sys.stderr)
-        return 1
+        return exc.exit_code
     except KeyboardInterrupt:
         return 130
     return code

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
+from coach.errors import CoachError
 from coach.guards import GuardReport, Guards, ReplyContext, questions
 from coach.llm import ChatModelChoice, Tier
 from coach.principles import PrincipleSet, Stage
@@ -36,7 +37,7 @@ class Behavior(StrEnum):
     WRAP_UP = "wrap_up"
 
 
-class EmptyMessage(ValueError):
+class EmptyMessage(CoachError, ValueError):
     """The seller's message is empty."""
 
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from coach.errors import CoachError
+
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
@@ -28,7 +30,7 @@ MAX_TOKENS = 256  # sentence_bert_config.json: max_seq_length
 Vector = NDArray[np.float32]
 
 
-class EmbeddingModelMissing(RuntimeError):
+class EmbeddingModelMissing(CoachError, RuntimeError):
     """The model files are not where they should be."""
 
 

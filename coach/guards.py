@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.datafiles import YAMLError, parse_yaml
+from coach.errors import CoachError
 
 MAX_WORDS = 60
 
@@ -39,7 +40,7 @@ _WORD = re.compile(r"[a-z']+")
 _NEVER_SUBORDINATE = frozenset({"what", "which", "who", "whom", "whose", "why", "how"})
 
 
-class GuardFileError(ValueError):
+class GuardFileError(CoachError, ValueError):
     """data/guards.yaml is missing or malformed."""
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from coach.errors import CoachError
 from coach.settings import Settings
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ class Tier(StrEnum):
     SCRIPTED = "scripted"
 
 
-class ModelUnavailable(RuntimeError):
+class ModelUnavailable(CoachError, RuntimeError):
     """The configured tier cannot be built; the message says what to do."""
 
 

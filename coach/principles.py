@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coach.datafiles import YAMLError, parse_yaml
+from coach.errors import CoachError
 
 Stage = Literal["explore", "deepen", "commit"]
 STAGES: tuple[Stage, ...] = ("explore", "deepen", "commit")
@@ -30,7 +31,7 @@ CANONICAL_IDS: tuple[str, ...] = (
 )
 
 
-class PrincipleFileError(ValueError):
+class PrincipleFileError(CoachError, ValueError):
     """The principle file is missing, unreadable or not in the expected shape."""
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from coach.errors import CoachError
+
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 
 
-class PromptError(ValueError):
+class PromptError(CoachError, ValueError):
     """A template is missing, or rendered with missing or unknown variables."""
 
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from coach.errors import CoachError, ServiceError
 from coach.principles import PrincipleSet
 
 DENSE_TOP = 3
@@ -28,11 +29,11 @@ LEXICAL_WEIGHT = 0.01
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
-class IndexUnavailable(RuntimeError):
+class IndexUnavailable(ServiceError, RuntimeError):
     """The Chroma server cannot be reached or refused the request."""
 
 
-class EmptyQuery(ValueError):
+class EmptyQuery(CoachError, ValueError):
     """There is no text to retrieve for."""
 
 

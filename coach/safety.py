@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coach.datafiles import YAMLError, parse_yaml
+from coach.errors import CoachError
 from coach.vectorcache import VectorCache, fingerprint
 
 
@@ -31,7 +32,7 @@ class Verdict(StrEnum):
     OFF_TOPIC = "off_topic"
 
 
-class SafetyFileError(ValueError):
+class SafetyFileError(CoachError, ValueError):
     """data/safety.yaml is missing or malformed."""
 
 

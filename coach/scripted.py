@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.datafiles import YAMLError, parse_yaml
+from coach.errors import CoachError
 from coach.principles import Principle, PrincipleSet, Stage
 
 MAX_PHRASE_WORDS = 18
@@ -33,7 +34,7 @@ _TRAILING_FILLER = re.compile(
 )
 
 
-class ScriptFileError(ValueError):
+class ScriptFileError(CoachError, ValueError):
     """data/coaching.yaml is missing or malformed."""
 
 

@@ -55,6 +55,14 @@ class Settings(BaseSettings):
         default=DATA_DIR / "coaching.yaml",
         description="The scripted coach's acknowledgements, wrap-up and notices.",
     )
+    challenge_path: Path = Field(
+        default=DATA_DIR / "challenge.yaml",
+        description="The manager's challenge: composer lines and draft checks.",
+    )
+    review_path: Path = Field(
+        default=DATA_DIR / "review.yaml",
+        description="What the transcript review looks for on the seller's side.",
+    )
     prompts_dir: Path = Field(
         default=PROMPTS_DIR, description="Directory of prompt templates for the LLM tiers."
     )

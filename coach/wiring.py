@@ -15,7 +15,9 @@ from coach.retrieval import PrincipleRetriever
 from coach.settings import Settings
 
 if TYPE_CHECKING:
+    from coach.challenge import ChallengeEngine
     from coach.dialogue import Coach
+    from coach.review import Reviewer
     from coach.safety import SafetyTriage
 
 
@@ -52,6 +54,37 @@ def build_coach(
         model_timeout_s=settings.openai_timeout_s,
     )
     return Coach(deps)
+
+
+def build_challenge(settings: Settings, coach: Coach) -> ChallengeEngine:
+    """The manager's challenge engine, sharing the coach's retrieval, guards and model."""
+    from coach.challenge import ChallengeEngine, ChallengeScript
+
+    d = coach.d
+    return ChallengeEngine(
+        d.principles,
+        d.retriever,
+        d.guards,
+        ChallengeScript.load(settings.challenge_path),
+        d.prompts,
+        d.chat,
+    )
+
+
+def build_reviewer(settings: Settings, coach: Coach, encoder: MiniLMEncoder) -> Reviewer:
+    """The transcript reviewer, sharing the coach's retrieval, guards and safety triage."""
+    from coach.review import Reviewer, ReviewRules
+
+    d = coach.d
+    return Reviewer(
+        d.principles,
+        d.retriever,
+        d.guards,
+        d.safety,
+        d.script,
+        ReviewRules.load(settings.review_path),
+        encoder,
+    )
 
 
 def build_safety(settings: Settings, stack: RetrievalStack) -> SafetyTriage:

@@ -118,3 +118,29 @@ def test_a_reflection_in_a_real_browser(app_url: str, browser, tmp_path: Path) -
     print(f"\nscreenshot: {shot}")
     assert shot.stat().st_size > 10_000
     assert question.is_visible() and citation.is_visible()
+
+
+def test_challenge_and_review_pages_in_a_real_browser(
+    app_url: str, browser, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 1900})
+    page.goto(f"{app_url}/challenge", wait_until="networkidle")
+    page.get_by_role("heading", name="Challenge", exact=True).wait_for(timeout=120_000)
+    page.get_by_label("Your team's situation, in your words").fill(
+        "We missed Q3 by 20%. Lots of finger-pointing at marketing and morale is low."
+    )
+    page.get_by_role("button", name="Draft it").click()
+    page.get_by_text("Tell me how you've practiced leadership this quarter?").first.wait_for(
+        timeout=60_000
+    )
+    page.get_by_text("Grounded in", exact=True).first.wait_for()
+    challenge = tmp_path / "challenge.png"
+    page.screenshot(path=str(challenge))
+
+    page.goto(f"{app_url}/review", wait_until="networkidle")
+    page.get_by_role("heading", name="Review", exact=True).wait_for(timeout=60_000)
+    page.get_by_text("Principle fidelity").first.wait_for(timeout=60_000)  # the saved reflection
+    review = tmp_path / "review.png"
+    page.screenshot(path=str(review))
+    print(f"\nscreenshots: {challenge}, {review}")
+    assert challenge.stat().st_size > 10_000 and review.stat().st_size > 10_000

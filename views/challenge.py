@@ -1,18 +1,160 @@
-"""Challenge: managers draft the Pivot to Leadership challenge for their team."""
+"""Challenge: managers draft the Pivot to Leadership challenge for their team, or check theirs."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from coach.challenge import ChallengeInputError, ChallengeRequest, DraftReport, DraftResult
+from coach.transcripts import StoreError
 from views import sidebar
-from views.services import load
+from views.services import Services, load
+from views.text import plain
+
+RESULT = "challenge_result"  # the latest DraftResult, or None
 
 
 def render() -> None:
+    st.session_state.setdefault(RESULT, None)
     svc = load()
     sidebar.render(svc)
     st.title("Challenge")
     st.caption(
-        "For managers: draft a message that issues the Pivot to Leadership challenge to your "
-        "team, grounded in the principles that fit your team's situation."
+        "For managers: a message that issues the Pivot to Leadership challenge to your team, "
+        "grounded in the principles that fit your team's situation, and a check of your own draft."
     )
+    draft_tab, check_tab = st.tabs(["Draft a challenge", "Check my draft"])
+    with draft_tab:
+        _draft(svc)
+    with check_tab:
+        _check(svc)
+
+
+def _draft(svc: Services) -> None:
+    engine = svc.challenge
+    channels = engine.script.spec.channels
+    situation = st.text_area(
+        "Your team's situation, in your words",
+        key="challenge_situation",
+        placeholder="e.g. We missed Q3 by 20%, there's a lot of finger-pointing and morale is low.",
+    )
+    c1, c2 = st.columns(2)
+    channel = c1.radio("Channel", ["slack", "email"], horizontal=True, key="challenge_channel")
+    tone = c2.radio("Tone", ["warm", "direct"], horizontal=True, key="challenge_tone")
+    spec = channels[channel]
+    words = st.slider(
+        "Length (words)",
+        spec.min_words,
+        spec.max_words,
+        spec.default_words,
+        step=10,
+        key=f"challenge_words_{channel}",
+    )
+    st.markdown("**Before the draft** (optional; a challenge lands when its author goes first)")
+    answers = {}
+    for qid, text in engine.questions():
+        answers[qid] = st.text_input(text, key=f"challenge_q_{qid}")
+    if st.button("Draft it", type="primary", key="challenge_draft"):
+        request = ChallengeRequest(
+            situation=situation,
+            channel=channel,  # type: ignore[arg-type]
+            tone=tone,  # type: ignore[arg-type]
+            words=words,
+            commitment=answers.get("go-first") or None,
+            sacrifice=answers.get("eat-last") or None,
+        )
+        try:
+            st.session_state[RESULT] = engine.draft(request)
+            _save(svc, st.session_state[RESULT])
+        except ChallengeInputError as exc:
+            st.warning(str(exc))
+    result: DraftResult | None = st.session_state[RESULT]
+    if result is None:
+        return
+    _show(svc, result)
+    st.markdown("**Revise**")
+    r1, r2, r3 = st.columns(3)
+    revision = None
+    if r1.button("Shorter", key="rev_shorter"):
+        revision = "shorter"
+    if r2.button("Warmer", key="rev_warmer"):
+        revision = "warmer"
+    if r3.button("More direct", key="rev_direct"):
+        revision = "more direct"
+    free = st.text_input("Or say how", key="rev_free", placeholder="e.g. as an email")
+    if st.button("Revise", key="rev_apply") and free.strip():
+        revision = free
+    if revision:
+        try:
+            st.session_state[RESULT] = engine.revise(result, revision)
+            _save(svc, st.session_state[RESULT], revision)
+        except ChallengeInputError as exc:
+            st.warning(str(exc))
+        st.rerun()
+
+
+def _show(svc: Services, result: DraftResult) -> None:
+    if result.notice:
+        st.info(result.notice)
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown("**Draft**")
+        st.code(result.draft, language=None, wrap_lines=True)
+    with right:
+        st.markdown("**Grounded in**")
+        for pid in result.principle_ids:
+            p = svc.stack.principles.get(pid)
+            st.markdown(f"**{plain(p.title)}**")
+            st.caption(f"\u201c{plain(p.source_quote)}\u201d")
+    _findings(result.report)
+
+
+def _findings(report: DraftReport) -> None:
+    for f in report.findings:
+        icon = ":material/check_circle:" if f.passed else ":material/error:"
+        line = f"{icon} **{f.name.replace('_', ' ')}**: {plain(f.detail)}"
+        if f.sentence and not f.passed:
+            line += f" \u2014 \u201c{plain(f.sentence)}\u201d"
+        st.markdown(line)
+
+
+def _save(svc: Services, result: DraftResult, revision: str | None = None) -> None:
+    """Drafts are kept like reflections (mode "challenge"), so a manager can find them again."""
+    if result.request is None:
+        return
+    try:
+        sid = svc.store.start_session("challenge", result.tier, result.model)
+        ask = result.request.situation + (f"\n\nRevision: {revision}" if revision else "")
+        svc.store.add_turn(sid, "user", ask)
+        svc.store.add_turn(
+            sid,
+            "assistant",
+            result.draft,
+            principle_ids=result.principle_ids,
+            behavior="draft_message",
+            guard=result.report.as_dict(),
+            latency_ms=result.latency_ms,
+            notice=result.notice,
+        )
+        svc.store.end_session(sid)
+    except StoreError as exc:
+        st.warning(str(exc))
+
+
+def _check(svc: Services) -> None:
+    text = st.text_area("Paste your draft", key="check_text", height=220)
+    channel = st.radio("Channel", ["slack", "email"], horizontal=True, key="check_channel")
+    if not st.button("Check it", key="check_run"):
+        return
+    try:
+        report = svc.challenge.check_draft(text, channel)  # type: ignore[arg-type]
+    except ChallengeInputError as exc:
+        st.warning(str(exc))
+        return
+    _findings(report)
+    st.markdown("**Principles it touches**")
+    if not report.touched:
+        st.caption("None clearly.")
+    for m in report.touched:
+        st.markdown(f"- **{plain(m.title)}**: \u201c{plain(m.sentence)}\u201d")
+    titles = [svc.stack.principles.get(pid).title for pid in report.missed]
+    st.markdown("**Principles it misses**: " + plain(", ".join(titles) or "none"))

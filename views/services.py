@@ -6,10 +6,18 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from coach.challenge import ChallengeEngine
 from coach.dialogue import Coach
+from coach.review import Reviewer
 from coach.settings import Settings
 from coach.transcripts import SqlTranscriptStore, open_store
-from coach.wiring import RetrievalStack, build_coach, build_retrieval
+from coach.wiring import (
+    RetrievalStack,
+    build_challenge,
+    build_coach,
+    build_retrieval,
+    build_reviewer,
+)
 
 
 @dataclass(frozen=True)
@@ -17,6 +25,8 @@ class Services:
     settings: Settings
     stack: RetrievalStack
     coach: Coach
+    challenge: ChallengeEngine
+    reviewer: Reviewer
     store: SqlTranscriptStore
 
 
@@ -26,7 +36,15 @@ def services() -> Services:
     # safe to share (the store opens a connection per call; the local model holds a lock).
     settings = Settings()
     stack = build_retrieval(settings)
-    return Services(settings, stack, build_coach(settings, stack), open_store(settings))
+    coach = build_coach(settings, stack)
+    return Services(
+        settings,
+        stack,
+        coach,
+        build_challenge(settings, coach),
+        build_reviewer(settings, coach, stack.encoder),
+        open_store(settings),
+    )
 
 
 def load() -> Services:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from coach.errors import CoachError
 from coach.principles import PrincipleSet
 from coach.transcripts.model import SessionRecord, Transcript, TurnRecord
 
@@ -25,7 +26,7 @@ SCHEMA = "pivot-coach/transcript"
 VERSION = 1
 
 
-class TranscriptFormatError(ValueError):
+class TranscriptFormatError(CoachError, ValueError):
     """A transcript file that is not in the documented JSON schema."""
 
 

@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from coach.errors import CoachError, ServiceError
 
-class StoreError(RuntimeError):
+
+class StoreError(ServiceError, RuntimeError):
     """The transcript store cannot be opened or written; the message says what to do."""
 
 
-class SessionNotFound(KeyError):
+class SessionNotFound(CoachError, KeyError):
     """No session with that id."""
 
     def __str__(self) -> str:
