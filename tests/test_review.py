@@ -4,8 +4,8 @@ three sessions apart (the reviewer's sample in evals/review_samples/)."""
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
