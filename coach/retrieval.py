@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from coach.errors import CoachError, ServiceError
 from coach.principles import PrincipleSet
 
 DENSE_TOP = 3
+RECENT_QUERIES = 2048
 LEXICAL_WEIGHT = 0.01
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
 
@@ -77,38 +79,67 @@ class Hit:
 
 
 class ChromaChunkSearch:
-    """`ChunkSearch` over a Chroma collection built by `coach.vectorstore`."""
+    """`ChunkSearch` over a Chroma collection built by `coach.vectorstore`.
 
-    def __init__(self, collection: object) -> None:
+    Every chunk is scored for every query: the collection is a few hundred chunks, and the fusion
+    needs each principle's best chunks and centroid. Chroma's HNSW graph can leave a node or two
+    unreachable (measured: 696 to 698 of 698 returned, varying with the build), so any chunk the
+    graph search did not return is fetched and scored exactly: rankings never depend on luck.
+    """
+
+    def __init__(self, collection: object, encoder: Any) -> None:
         from chromadb.api.models.Collection import Collection
 
         assert isinstance(collection, Collection)
         self.collection = collection
-        # The collection is a few hundred chunks: asking for all of them costs little and
-        # gives every principle a full score instead of a truncated top-n.
+        self.encoder = encoder
         self.size = collection.count()
+        self._all_ids: list[str] | None = None
 
     def search(self, texts: Sequence[str]) -> list[list[ChunkMatch]]:
+        vectors = self.encoder.encode(list(texts)).tolist()
         result = self.collection.query(
-            query_texts=list(texts),
+            query_embeddings=vectors,
             n_results=self.size,
             include=["metadatas", "distances", "documents"],
         )
         out: list[list[ChunkMatch]] = []
-        for metas, dists, docs in zip(
-            result["metadatas"] or [],
-            result["distances"] or [],
-            result["documents"] or [],
-            strict=True,
-        ):
-            out.append(
-                [
-                    # cosine space: distance = 1 - cosine similarity
-                    ChunkMatch(str(m["principle_id"]), str(m["kind"]), doc, 1.0 - float(d))
-                    for m, d, doc in zip(metas, dists, docs, strict=True)
-                ]
+        for q, (ids, metas, dists, docs) in enumerate(
+            zip(
+                result["ids"],
+                result["metadatas"] or [],
+                result["distances"] or [],
+                result["documents"] or [],
+                strict=True,
             )
+        ):
+            # cosine space: distance = 1 - cosine similarity
+            matches = [
+                ChunkMatch(str(m["principle_id"]), str(m["kind"]), doc, 1.0 - float(d))
+                for m, d, doc in zip(metas, dists, docs, strict=True)
+            ]
+            if len(ids) < self.size:
+                matches += self._missing(set(ids), vectors[q])
+            out.append(matches)
         return out
+
+    def _missing(self, returned: set[str], vector: list[float]) -> list[ChunkMatch]:
+        import numpy as np
+
+        if self._all_ids is None:
+            self._all_ids = list(self.collection.get(include=[])["ids"])
+        missing = [i for i in self._all_ids if i not in returned]
+        got = self.collection.get(ids=missing, include=["embeddings", "metadatas", "documents"])
+        query = np.asarray(vector, dtype=np.float32)
+        return [
+            ChunkMatch(
+                str(m["principle_id"]),
+                str(m["kind"]),
+                doc,
+                float(np.asarray(e, dtype=np.float32) @ query),
+            )
+            for e, m, doc in zip(got["embeddings"], got["metadatas"], got["documents"], strict=True)
+        ]
 
 
 _STOP = frozenset(
@@ -182,12 +213,28 @@ class PrincipleRetriever:
         self.principles = principles
         self.relevance_threshold = relevance_threshold
         self.lexicon = Lexicon(principles)
+        # The same text is often looked up again (a turn and its review, a draft's template
+        # sentences, the evals): rankings are deterministic, so keep the recent ones.
+        self._recent: OrderedDict[str, list[Hit]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def retrieve(self, text: str, k: int = 3) -> list[Hit]:
         """The top k principles for the text, best first, one hit per principle."""
         text = text.strip() if text else ""
         if not text:
             raise EmptyQuery("Nothing to look up: the text is empty.")
+        with self._lock:
+            if text in self._recent:
+                self._recent.move_to_end(text)
+                return self._recent[text][:k]
+        ranked = self._rank(text)
+        with self._lock:
+            self._recent[text] = ranked
+            while len(self._recent) > RECENT_QUERIES:
+                self._recent.popitem(last=False)
+        return ranked[:k]
+
+    def _rank(self, text: str) -> list[Hit]:
         parts = sentences(text)
         queries = [text, *parts] if len(parts) > 1 else [text]
         per_query = self.search.search(queries)
@@ -231,7 +278,7 @@ class PrincipleRetriever:
                 )
             )
         hits.sort(key=lambda h: h.score, reverse=True)
-        return hits[:k]
+        return hits
 
     def is_reflection(self, hits: Sequence[Hit]) -> bool:
         """Whether the best hit clears the calibrated relevance threshold."""

@@ -32,6 +32,8 @@ from coach.settings import Settings
 from coach.vectorcache import VectorCache, fingerprint
 
 CHUNK_KINDS = ("quote", "meaning", "signal", "questions", "centroid")
+# Bumped when the collection's layout or configuration changes, so old indexes rebuild.
+INDEX_VERSION = 2
 
 
 @register_embedding_function
@@ -117,6 +119,7 @@ def _collection_is_current(collection: Collection, principles: PrincipleSet, n_c
     return (
         meta.get("principles_sha256") == principles.sha256
         and meta.get("encoder") == ENCODER_ID
+        and meta.get("index_version") == INDEX_VERSION
         and collection.count() == n_chunks
     )
 
@@ -133,10 +136,13 @@ def _build(
     collection = client.create_collection(
         name=name,
         embedding_function=ef,
-        configuration={"hnsw": {"space": "cosine"}},
+        # ef_search above the collection size makes the "approximate" search exhaustive here: with
+        # the default, a query for every chunk came back one short (a different one each time).
+        configuration={"hnsw": {"space": "cosine", "ef_search": 2048, "ef_construction": 200}},
         metadata={
             "principles_sha256": principles.sha256,
             "encoder": ENCODER_ID,
+            "index_version": INDEX_VERSION,
             "principles_file": principles.path.name,
         },
     )

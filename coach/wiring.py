@@ -139,6 +139,6 @@ def build_retrieval(
     if not settings.chroma_host and (status.rebuilt or not snapshot_ok):
         export_snapshot(status.collection, snap)
     retriever = PrincipleRetriever(
-        ChromaChunkSearch(status.collection), principles, settings.relevance_threshold
+        ChromaChunkSearch(status.collection, encoder), principles, settings.relevance_threshold
     )
     return RetrievalStack(principles, encoder, retriever, status.message, status.rebuilt)

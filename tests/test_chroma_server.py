@@ -68,7 +68,7 @@ def test_ingest_and_retrieve_through_a_chroma_server(
     assert not settings.chroma_dir.exists()  # nothing embedded was written
 
     retriever = PrincipleRetriever(
-        ChromaChunkSearch(again.collection), principles, settings.relevance_threshold
+        ChromaChunkSearch(again.collection, encoder), principles, settings.relevance_threshold
     )
     hits = retriever.retrieve("I told my VP the deal slipped because the product team shipped late")
     assert hits[0].id == "ownership"

@@ -20,14 +20,23 @@ def test_snapshot_and_chroma_give_the_same_ranking(shared_settings, stack) -> No
     assert path.is_file(), "build_retrieval exports the snapshot after ingest"
     snap = PrincipleRetriever(SnapshotChunkSearch(path, stack.encoder), stack.principles, 0.43)
     status = open_index(shared_settings, stack.principles, stack.encoder)
-    chroma = PrincipleRetriever(ChromaChunkSearch(status.collection), stack.principles, 0.43)
+    chroma = PrincipleRetriever(
+        ChromaChunkSearch(status.collection, stack.encoder), stack.principles, 0.43
+    )
     for text in TEXTS:
         a, b = snap.retrieve(text, k=11), chroma.retrieve(text, k=11)
         assert [h.id for h in a] == [h.id for h in b]
         for x, y in zip(a, b, strict=True):
-            # Chroma's index computes distances in its own float32 path: on a fresh clone the
-            # fused scores differed by up to 5.6e-4 (rankings identical).
-            assert abs(x.score - y.score) < 2e-3
+            assert abs(x.score - y.score) < 1e-4
+
+
+def test_chroma_returns_every_chunk(shared_settings, stack) -> None:
+    """With Chroma's default ef_search a query for all chunks came back one short, a different
+    one each time, which moved fused scores by up to 5.6e-4; the index sets ef_search high."""
+    status = open_index(shared_settings, stack.principles, stack.encoder)
+    search = ChromaChunkSearch(status.collection, stack.encoder)
+    for text in TEXTS:
+        assert len(search.search([text])[0]) == status.collection.count()
 
 
 def test_fast_mode_uses_the_snapshot_and_falls_back_when_it_is_broken(
