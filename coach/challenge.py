@@ -315,7 +315,12 @@ class ChallengeEngine:
             version(False, False, False, False, 2),
             version(False, False, False, False, 1),
         ]
-        chosen = next((v for v in versions if _words(" ".join(v)) <= target * 1.15), versions[-1])
+        floor = spec.channels[request.channel].min_words
+        fitting = [v for v in versions if floor <= _words(" ".join(v)) <= target * 1.15]
+        long_enough = [v for v in versions if _words(" ".join(v)) >= floor]
+        # The longest version that fits the target; if none does, the shortest the channel
+        # still accepts (an email under 90 words reads as a note, not a challenge).
+        chosen = fitting[0] if fitting else (long_enough[-1] if long_enough else versions[0])
         if request.channel == "email":
             e = spec.email
             return "\n\n".join([f"Subject: {e.subject}", e.greeting, *chosen, e.sign_off])

@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from coach.errors import CoachError
-from coach.settings import Settings
+from coach.settings import PROJECT_ROOT, Settings
+
+DEFAULT_DATASETS = PROJECT_ROOT / "evals" / "datasets"
+DEFAULT_THRESHOLDS = PROJECT_ROOT / "evals" / "thresholds.yaml"
 
 if TYPE_CHECKING:
     from coach.dialogue import Message
@@ -30,9 +33,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from coach.wiring import build_retrieval
+    from coach.wiring import build_retrieval, build_safety
 
-    stack = build_retrieval(_settings(args), reset=args.reset)
+    settings = _settings(args)
+    stack = build_retrieval(settings, reset=args.reset)
+    # The safety layer's vectors and classifier are derived data too: build them now, so the
+    # first reflection (and the first `coach reply`) does not pay for it.
+    build_safety(settings, stack)
     print(stack.index_message)
     return 0
 
@@ -301,6 +308,43 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from coach.evaluation import report
+    from coach.evaluation.runner import dataset_lists
+    from coach.evaluation.suite import build_evaluator, run_suite
+
+    settings = _settings(args)
+    gate_sets, _ = dataset_lists(Path(args.thresholds))
+    datasets = [Path(p) for p in args.dataset] or [DEFAULT_DATASETS / name for name in gate_sets]
+    tiers = [t.strip() for t in (args.tier or "scripted").split(",") if t.strip()]
+    runs = run_suite(
+        build_evaluator,
+        settings,
+        datasets=datasets,
+        tiers=tiers,
+        samples=args.samples,
+        replies=Path(args.replies) if args.replies else None,
+        thresholds=Path(args.thresholds),
+        limit=args.limit,
+        progress=not args.quiet,
+    )
+    summary = report.markdown(runs)
+    print(summary)
+    if args.md:
+        Path(args.md).write_text(summary, encoding="utf-8")
+    if args.json:
+        report.write_json(runs, Path(args.json))
+    if args.cases:
+        report.write_jsonl(runs, Path(args.cases))
+    if args.junit:
+        report.write_junit(runs, Path(args.junit))
+    failed = [m.name for run in runs for m in run.failed_gates]
+    if failed and not args.report_only:
+        print(f"coach: {len(failed)} gate(s) failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coach", description="Pivot Coach: a Socratic reflection coach for sellers."
@@ -364,6 +408,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     group.add_argument("--md", action="store_true", help="print Markdown (the default)")
     p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("eval", help="run the evals suite and check the gates")
+    p.add_argument(
+        "--dataset",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a JSONL dataset (repeatable; default: evals/datasets/*.jsonl)",
+    )
+    p.add_argument("--tier", help="tier(s) to run, comma-separated (default: scripted)")
+    p.add_argument("--samples", type=int, default=1, help="runs per case (critical: pass^k)")
+    p.add_argument(
+        "--replies",
+        metavar="FILE",
+        help='score recorded replies (JSONL of {"id", "reply", "principle_ids"})',
+    )
+    p.add_argument("--thresholds", default=str(DEFAULT_THRESHOLDS), help="gates file")
+    p.add_argument("--limit", type=int, help="at most N cases per category (quick runs)")
+    p.add_argument("--json", metavar="OUT", help="metrics and cases as JSON")
+    p.add_argument("--md", metavar="OUT", help="the Markdown summary")
+    p.add_argument("--cases", metavar="OUT", help="per-case JSONL with reasons and evidence")
+    p.add_argument("--junit", metavar="OUT", help="JUnit XML for CI")
+    p.add_argument("--report-only", action="store_true", help="never fail on a gate")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_eval)
     return parser
 
 

@@ -78,12 +78,14 @@ class TurnResult:
     triage_evidence: str = ""
     stage: str | None = None
     evidence: str | None = None  # the seller's words the reply reflects
+    retrieved: tuple[str, ...] = ()  # what retrieval offered this turn, best first
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["behavior"] = self.behavior.value
         out["principle_ids"] = list(self.principle_ids)
         out["resources"] = list(self.resources)
+        out["retrieved"] = list(self.retrieved)
         return out
 
 
@@ -151,8 +153,10 @@ class Coach:
         if triage.verdict is Verdict.CRISIS or view.crisis:
             yield self._crisis(triage, view, start)
             return
+        said = {m.content for m in messages if m.role == "assistant"}
         if not triage.ok:
-            yield self._redirect(triage, self.d.safety.rules.redirect_for(triage.verdict), start)
+            text = self.d.safety.rules.redirect_for(triage.verdict, said)
+            yield self._redirect(triage, text, start)
             return
 
         vague = self.d.script.is_vague(latest)
@@ -165,7 +169,7 @@ class Coach:
             # have borrowed context from the previous message).
             yield self._redirect(
                 Triage(Verdict.OFF_TOPIC, "a request, below the relevance threshold", "retrieval"),
-                self.d.safety.rules.redirect_for(Verdict.OFF_TOPIC),
+                self.d.safety.rules.redirect_for(Verdict.OFF_TOPIC, said),
                 start,
             )
             return
@@ -319,6 +323,7 @@ class Coach:
             notice=notice,
             stage=used_stage,
             evidence=phrase,
+            retrieved=tuple(h.id for h in hits),
         )
 
     def _quotable(self, hit: Hit, latest: str) -> str:
@@ -361,6 +366,8 @@ class Coach:
             guard=guard,
             behavior=scripted.behavior,
             principle_ids=tuple(fields["principle_ids"]),
+            resources=tuple(fields["resources"]),
+            retrieved=tuple(fields["retrieved"]),
             latency_ms=self._ms(start),
         )
         return TurnResult(**fields)
@@ -455,6 +462,7 @@ class Coach:
                     latency_ms=self._ms(start),
                     stage=stage,
                     notice=scripted.notice,
+                    retrieved=tuple(retrieved),
                 )
                 return
             notice = self.d.script.spec.model_guard_notice.format(reason=_failures(report, ", "))

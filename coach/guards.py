@@ -59,6 +59,7 @@ class _GuardSpec(BaseModel):
     safety_question: list[str]
     crisis_coaching_words: list[str]
     tactics: list[str]
+    redirect_purpose: list[str]
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ class Guards:
         self.safety_question = compiled(spec.safety_question)
         self.crisis_coaching = compiled(spec.crisis_coaching_words)
         self.tactics = compiled(spec.tactics)
+        self.redirect_purpose = compiled(spec.redirect_purpose)
 
     @classmethod
     def load(cls, path: Path) -> Guards:

@@ -9,7 +9,7 @@ obeyed.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -45,6 +45,7 @@ class _Rules(BaseModel):
 
     patterns: list[str] = Field(min_length=1)
     redirect: str = ""
+    redirect_again: str = ""
 
     @field_validator("patterns")
     @classmethod
@@ -109,9 +110,12 @@ class SafetyRules:
         self.crisis_reply = " ".join(spec.crisis.reply.split())
         self.crisis_follow_up = " ".join(spec.crisis.follow_up.split())
         self.redirects = {
-            Verdict.INJECTION: " ".join(spec.injection.redirect.split()),
-            Verdict.MANIPULATION: " ".join(spec.manipulation.redirect.split()),
-            Verdict.OFF_TOPIC: " ".join(spec.off_topic.redirect.split()),
+            v: (" ".join(r.redirect.split()), " ".join((r.redirect_again or r.redirect).split()))
+            for v, r in (
+                (Verdict.INJECTION, spec.injection),
+                (Verdict.MANIPULATION, spec.manipulation),
+                (Verdict.OFF_TOPIC, spec.off_topic),
+            )
         }
 
     @classmethod
@@ -139,7 +143,9 @@ class SafetyRules:
         """
         flat = " ".join(text.split())
         cleaned = self.without_false_alarms(flat)
-        crisis = self._crisis_match(cleaned, semantic)
+        crisis = self._crisis_match(cleaned, semantic) or self._crisis_match(
+            _g_dropped(cleaned), None
+        )
         if crisis:
             return Triage(Verdict.CRISIS, crisis)
         # Injection is matched on the raw text too (fake "SYSTEM:" lines need their newlines),
@@ -189,8 +195,10 @@ class SafetyRules:
             return " … ".join(weak)
         return ""
 
-    def redirect_for(self, verdict: Verdict) -> str:
-        return self.redirects[verdict]
+    def redirect_for(self, verdict: Verdict, already_said: Collection[str] = ()) -> str:
+        """The redirect, or its second wording when this session has heard the first."""
+        first, again = self.redirects[verdict]
+        return again if first in already_said else first
 
 
 class _ExampleFile(BaseModel):
@@ -354,6 +362,11 @@ class SemanticLayer:
 
 def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.!?;])\s+|\n+", text) if s.strip()]
+
+
+def _g_dropped(text: str) -> str:
+    """Casual spelling written out: "swallowin", "thinkin bout", "wakin up" as "-ing" words."""
+    return re.sub(r"\b(\w{3,}?)in'?(?=\s|$|[.,!?])", r"\1ing", text)
 
 
 def _close_spaced_letters(text: str) -> str:

@@ -116,6 +116,13 @@ class Settings(BaseSettings):
     temperature: float = Field(default=0.3, ge=0, le=2, description="Sampling temperature.")
     max_reply_tokens: int = Field(default=160, description="Token cap for one coach reply.")
 
+    judge_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible endpoint for the optional evals judge (unset: no judge).",
+    )
+    judge_model: str = Field(default="gpt-4o-mini", description="Model name for the judge.")
+    judge_api_key: SecretStr | None = Field(default=None, description="API key for the judge.")
+
     # -- conversation ----------------------------------------------------------------------------
     wrap_up_after_turns: int = Field(
         default=8, ge=2, description="Offer the wrap-up after this many seller turns."

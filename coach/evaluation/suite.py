@@ -1,0 +1,95 @@
+"""Building an evaluator for a tier and running the whole suite."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from coach.datafiles import parse_yaml
+from coach.evaluation.runner import (
+    EvalInputError,
+    Evaluator,
+    TierRun,
+    load_datasets,
+    load_replies,
+    load_thresholds,
+)
+from coach.settings import DATA_DIR, PROJECT_ROOT, Settings
+
+CALIBRATION_DIR = PROJECT_ROOT / "evals" / "calibration"
+
+
+def load_calibration(folder: Path = CALIBRATION_DIR) -> list[dict[str, Any]]:
+    rows = []
+    for path in sorted(folder.glob("*.jsonl")):
+        rows += [
+            json.loads(line)
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+    return rows
+
+
+def build_evaluator(settings: Settings, thresholds: Path) -> Evaluator:
+    """One coach (and challenge engine) for the tier in `settings.tier`."""
+    from coach.wiring import build_challenge, build_coach, build_retrieval
+
+    stack = build_retrieval(settings, fast=True)
+    coach = build_coach(settings, stack)
+    from coach.evaluation.judge import build_judge
+
+    personas = parse_yaml((DATA_DIR / "personas.yaml").read_text(encoding="utf-8"))
+    return Evaluator(
+        coach,
+        build_challenge(settings, coach),
+        personas,
+        load_calibration(),
+        load_thresholds(thresholds),
+        judge=build_judge(settings, coach.d.prompts, coach.d.principles),
+    )
+
+
+def run_suite(
+    make: Callable[[Settings, Path], Evaluator],
+    settings: Settings,
+    *,
+    datasets: Sequence[Path],
+    tiers: Sequence[str],
+    samples: int = 1,
+    replies: Path | None = None,
+    thresholds: Path,
+    limit: int | None = None,
+    progress: bool = True,
+) -> list[TierRun]:
+    if samples < 1:
+        raise EvalInputError("--samples must be at least 1.")
+    cases = load_datasets(datasets)
+    if limit:
+        per: dict[str, int] = {}
+        kept = []
+        for c in cases:
+            per[c.category] = per.get(c.category, 0) + 1
+            if per[c.category] <= limit:
+                kept.append(c)
+        cases = kept
+    runs = []
+    if limit:
+        # Quick runs (the local-model mechanics check) also take fewer simulated sellers.
+        original = make
+
+        def make(s: Settings, t: Path) -> Evaluator:
+            evaluator = original(s, t)
+            evaluator.personas = evaluator.personas[:limit]
+            return evaluator
+
+    if replies is not None:
+        evaluator = make(settings.model_copy(update={"tier": "scripted"}), thresholds)
+        recorded = load_replies(replies)
+        runs.append(evaluator.run(cases, f"replies:{replies.name}", samples, recorded, progress))
+        return runs
+    for tier in tiers:
+        evaluator = make(settings.model_copy(update={"tier": tier}), thresholds)
+        runs.append(evaluator.run(cases, tier, samples, None, progress))
+    return runs
