@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from coach.datafiles import first_problem
 from coach.errors import CoachError
 
 Category = Literal["reflection", "multi_turn", "off_topic", "injection", "crisis", "challenge"]
@@ -60,9 +61,8 @@ def load_cases(path: Path) -> list[Case]:
         except json.JSONDecodeError as exc:
             raise CaseFileError(f"{path}:{number}: not valid JSON ({exc.msg}).") from None
         except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = ".".join(str(p) for p in first["loc"]) or "line"
-            raise CaseFileError(f"{path}:{number}: {loc}: {first['msg']}.") from None
+            loc, msg = first_problem(exc)
+            raise CaseFileError(f"{path}:{number}: {loc or 'line'}: {msg}.") from None
         if case.turns[-1].role != "user":
             raise CaseFileError(f"{path}:{number}: the last turn must be a user turn.")
         cases.append(case)

@@ -219,17 +219,28 @@ class ChallengeEngine:
         ids = self._principles_for(request)
         composed = self.compose(request, ids)
         if self.chat.model is None:
-            report = self.check_draft(composed, request.channel)
-            return DraftResult(
-                composed,
-                tuple(ids),
-                report,
-                self.chat.tier.value,
-                self.chat.model_name,
-                self._ms(start),
-                request=request,
-            )
+            return self._composed(request, ids, composed, start)
         return self._with_model(request, ids, composed, revision, start)
+
+    def _composed(
+        self,
+        request: ChallengeRequest,
+        ids: Sequence[str],
+        composed: str,
+        start: float,
+        **model: Any,
+    ) -> DraftResult:
+        """The composed draft as a result, checked like any other."""
+        return DraftResult(
+            composed,
+            tuple(ids),
+            self.check_draft(composed, request.channel),
+            self.chat.tier.value,
+            self.chat.model_name,
+            self._ms(start),
+            request=request,
+            **model,
+        )
 
     def revise(self, previous: DraftResult, instruction: str) -> DraftResult:
         """ "shorter", "warmer", "more direct", "as an email"... or free text (LLM tiers)."""
@@ -531,18 +542,8 @@ class ChallengeEngine:
                 f"The model could not write the draft ({type(exc).__name__}); "
                 "the composed draft follows."
             )
-        report = self.check_draft(composed, request.channel)
-        return DraftResult(
-            composed,
-            tuple(ids),
-            report,
-            self.chat.tier.value,
-            self.chat.model_name,
-            self._ms(start),
-            model_passed=model_passed,
-            fallback=True,
-            notice=notice,
-            request=request,
+        return self._composed(
+            request, ids, composed, start, model_passed=model_passed, fallback=True, notice=notice
         )
 
     def _ms(self, start: float) -> int:

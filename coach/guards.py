@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -303,3 +304,41 @@ class Guards:
             if coaching or not any(p.search(q) for p in self.safety_question):
                 return CheckResult(name, False, f"coaching question in a crisis: {q}")
         return CheckResult(name, True)
+
+
+@dataclass(frozen=True)
+class CheckQuality:
+    """How one check does on hand-labelled replies; a failure is the positive class."""
+
+    check: str
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+def calibrate(guards: Guards, rows: Sequence[dict[str, Any]]) -> list[CheckQuality]:
+    """Precision and recall of every check against labelled replies (evals/calibration/)."""
+    counts = {check: [0, 0, 0] for check in CHECKS}
+    for row in rows:
+        ctx = ReplyContext(
+            principle_ids=row["principle_ids"],
+            retrieved_ids=row["gold_principles"] or row["principle_ids"],
+            crisis=row["crisis"],
+        )
+        for c in guards.check(row["reply"], ctx).checks:
+            label = row["labels"].get(c.name)
+            if label is None or c.passed is None:
+                continue
+            bad, flagged = not label, not c.passed
+            counts[c.name][0] += bad and flagged
+            counts[c.name][1] += flagged and not bad
+            counts[c.name][2] += bad and not flagged
+    return [CheckQuality(check, *counts[check]) for check in CHECKS]

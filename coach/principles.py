@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from coach.datafiles import YAMLError, parse_yaml
+from coach.datafiles import YAMLError, first_problem, parse_yaml
 from coach.errors import CoachError
 
 Stage = Literal["explore", "deepen", "commit"]
@@ -129,11 +129,8 @@ def load_principles(path: Path) -> PrincipleSet:
     try:
         parsed = PrincipleFile.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(part) for part in first["loc"])
-        raise PrincipleFileError(
-            f"Principle file {path} is invalid at {loc}: {first['msg']}."
-        ) from None
+        loc, msg = first_problem(exc)
+        raise PrincipleFileError(f"Principle file {path} is invalid at {loc}: {msg}.") from None
 
     seen: set[str] = set()
     for p in parsed.principles:

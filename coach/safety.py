@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from coach.datafiles import YAMLError, parse_yaml
+from coach.datafiles import YAMLError, first_problem, parse_yaml
 from coach.errors import CoachError
 from coach.vectorcache import VectorCache, fingerprint
 
@@ -129,11 +129,8 @@ class SafetyRules:
         try:
             return cls(_SafetyFile.model_validate(data))
         except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = ".".join(str(p) for p in first["loc"])
-            raise SafetyFileError(
-                f"Safety file {path} is invalid at {loc}: {first['msg']}."
-            ) from None
+            loc, msg = first_problem(exc)
+            raise SafetyFileError(f"Safety file {path} is invalid at {loc}: {msg}.") from None
 
     def triage(self, text: str, semantic: SemanticScores | None = None) -> Triage:
         """Classify one message. Crisis first: nothing outranks a person's safety.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.guards import CHECKS, Guards, ReplyContext
+from coach.guards import CHECKS, Guards, calibrate
 from coach.settings import DATA_DIR
 
 CALIBRATION = Path(__file__).resolve().parent.parent / "evals" / "calibration"
@@ -36,22 +36,8 @@ def test_the_calibration_set_is_big_and_covers_every_failure_kind() -> None:
 @pytest.mark.parametrize("check", CHECKS)
 def test_each_check_has_precision_and_recall_of_at_least_095(check: str) -> None:
     """A failure is the positive class: precision = flagged replies that were bad."""
-    tp = fp = fn = 0
-    for r in _rows():
-        label = r["labels"].get(check)
-        ctx = ReplyContext(
-            principle_ids=r["principle_ids"],
-            retrieved_ids=r["gold_principles"] or r["principle_ids"],
-            crisis=r["crisis"],
-        )
-        result = {c.name: c for c in GUARDS.check(r["reply"], ctx).checks}[check]
-        if label is None or result.passed is None:
-            continue
-        bad, flagged = not label, not result.passed
-        tp += bad and flagged
-        fp += flagged and not bad
-        fn += bad and not flagged
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    assert tp >= 5, f"{check}: too few labelled failures to measure"
-    assert precision >= 0.95 and recall >= 0.95, f"{check}: P={precision:.3f} R={recall:.3f}"
+    (quality,) = [q for q in calibrate(GUARDS, _rows()) if q.check == check]
+    assert quality.tp >= 5, f"{check}: too few labelled failures to measure"
+    assert quality.precision >= 0.95 and quality.recall >= 0.95, (
+        f"{check}: P={quality.precision:.3f} R={quality.recall:.3f}"
+    )

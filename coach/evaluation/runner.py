@@ -18,7 +18,7 @@ from coach.dialogue import Coach, Message
 from coach.errors import CoachError
 from coach.evaluation.judge import Judge, cohens_kappa
 from coach.evaluation.scoring import CaseResult, classify, score_turn
-from coach.guards import CHECKS, Guards, ReplyContext, questions
+from coach.guards import Guards, calibrate, questions
 from coach.metrics import mean, ndcg_at_k, recall_at_k, reciprocal_rank
 from coach.retrieval import PrincipleRetriever
 from coach.scripted import normalize_question
@@ -510,29 +510,14 @@ class Evaluator:
         """Precision and recall of every check on the hand-labelled replies."""
         if not self.calibration:
             return
-        precisions, recalls = [], []
-        for check in CHECKS:
-            tp = fp = fn = 0
-            for row in self.calibration:
-                label = row["labels"].get(check)
-                ctx = ReplyContext(
-                    principle_ids=row["principle_ids"],
-                    retrieved_ids=row["gold_principles"] or row["principle_ids"],
-                    crisis=row["crisis"],
-                )
-                got = {c.name: c for c in self.guards.check(row["reply"], ctx).checks}[check]
-                if label is None or got.passed is None:
-                    continue
-                bad, flagged = not label, not got.passed
-                tp += bad and flagged
-                fp += flagged and not bad
-                fn += bad and not flagged
-            p = tp / (tp + fp) if tp + fp else 1.0
-            r = tp / (tp + fn) if tp + fn else 1.0
-            precisions.append(p)
-            recalls.append(r)
-            add(f"calibration.{check}.precision", [p], reported_only=True, n=tp + fp)
-            add(f"calibration.{check}.recall", [r], reported_only=True, n=tp + fn)
+        quality = calibrate(self.guards, self.calibration)
+        for q in quality:
+            add(
+                f"calibration.{q.check}.precision", [q.precision], reported_only=True, n=q.tp + q.fp
+            )
+            add(f"calibration.{q.check}.recall", [q.recall], reported_only=True, n=q.tp + q.fn)
+        precisions = [q.precision for q in quality]
+        recalls = [q.recall for q in quality]
         n = len(self.calibration)
         add("calibration.precision_min", [min(precisions)], n=n)
         add("calibration.recall_min", [min(recalls)], n=n)

@@ -8,15 +8,8 @@ from typing import Any
 
 from coach.guards import CHECKS, Guards, ReplyContext
 
-FORM_CHECKS = (
-    "single_question_last",
-    "open_question",
-    "not_leading",
-    "no_advice",
-    "no_blame",
-    "length_ok",
-    "no_leak",
-)
+# The reply-form checks: every guard except grounding and crisis, which are scored on their own.
+FORM_CHECKS = tuple(c for c in CHECKS if c not in ("on_principle", "crisis_safe"))
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from coach.datafiles import first_problem
 from coach.errors import CoachError
 from coach.principles import PrincipleSet
 from coach.transcripts.model import SessionRecord, Transcript, TurnRecord
@@ -109,11 +110,8 @@ def from_json(data: Any) -> Transcript:
     try:
         parsed = _File.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise TranscriptFormatError(
-            f"The transcript is invalid at {loc}: {first['msg']}."
-        ) from None
+        loc, msg = first_problem(exc)
+        raise TranscriptFormatError(f"The transcript is invalid at {loc}: {msg}.") from None
     s = parsed.session
     turns = tuple(
         TurnRecord(
