@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +22,7 @@ import pytest
 from coach.dialogue import Behavior, Message, TurnResult
 from coach.llm import Tier, build_chat_model
 from coach.settings import Settings
+from tests.servers import free_port, running
 
 pytestmark = pytest.mark.slow
 
@@ -64,15 +63,9 @@ def test_local_tier_loads_streams_stops_and_is_guarded(make_coach, gguf: Path) -
     assert len(result.guard.model_checks[0]["raw"]) < 400
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
     cmd = [
         sys.executable,
@@ -89,23 +82,9 @@ def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "--model_alias",
         "gemma-270m",
     ]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/models", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"llama.cpp server did not start: {log.read_text()[-2000:]}")
-                time.sleep(0.5)
+    with running(cmd, f"{base}/models", log, name="llama.cpp server"):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_openai_tier_against_llama_cpp_server(make_coach, llama_server: str) -> None:

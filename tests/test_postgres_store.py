@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -19,14 +18,9 @@ import pytest
 
 from coach.transcripts import SessionNotFound, SqlTranscriptStore
 from coach.transcripts.export import from_json, to_json
+from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _as_postgres(cmd: str) -> list[str]:
@@ -41,7 +35,7 @@ def pg_url() -> Iterator[str]:
     base = Path(tempfile.mkdtemp(prefix="coach-pg-"))
     if os.geteuid() == 0:
         shutil.chown(base, "postgres")
-    data, port = base / "data", _free_port()
+    data, port = base / "data", free_port()
     subprocess.run(
         _as_postgres(f"initdb -D {data} -A trust -U coach"),
         check=True,
