@@ -254,12 +254,16 @@ class Coach:
         """The principle an earlier coach question was about, for transcripts that do not say:
         a curated question is recognised by its text, any other by retrieval."""
         qs = questions(coach_text)
-        owners = [
-            owner for q in qs if (owner := self.d.script.question_owner.get(normalize_question(q)))
-        ]
+        owners = self._curated_owners(qs)
         if owners or not qs:
             return owners
         return [self.d.retriever.retrieve(qs[-1], k=1)[0].id]
+
+    def _curated_owners(self, qs: Sequence[str]) -> list[str]:
+        """The principles whose curated questions these are (the coach's own earlier turns)."""
+        return [
+            owner for q in qs if (owner := self.d.script.question_owner.get(normalize_question(q)))
+        ]
 
     # -- steps ----------------------------------------------------------------------------------
 
@@ -562,15 +566,9 @@ class Coach:
         for m in messages:
             if m.role == "user":
                 previous_user = m.content
-            elif (previous_user and pid in m.principle_ids) or (
-                previous_user
-                and not m.principle_ids
-                and any(
-                    self.d.script.question_owner.get(normalize_question(q)) == pid
-                    for q in questions(m.content)
-                )
+            elif previous_user and pid in (
+                m.principle_ids or self._curated_owners(questions(m.content))
             ):
-                assert previous_user is not None
                 if self.d.script.is_vague(previous_user):
                     continue
                 hit = next(
