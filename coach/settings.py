@@ -40,13 +40,21 @@ class Settings(BaseSettings):
         default=DATA_DIR / "safety.yaml",
         description="Phrase lists and resources for crisis, off-topic and injection triage.",
     )
-    safety_examples_path: Path = Field(
-        default=DATA_DIR / "safety_examples.yaml",
-        description="Example sentences for the semantic layer of the safety triage.",
-    )
     crisis_training_path: Path = Field(
         default=DATA_DIR / "crisis_training.yaml",
-        description="Labelled sentences the crisis classifier is trained on.",
+        description="Labelled messages the risk classifiers are trained on.",
+    )
+    request_training_path: Path = Field(
+        default=DATA_DIR / "request_training.yaml",
+        description="Labelled messages the request classifier (off-topic, injection) learns from.",
+    )
+    understanding_training_path: Path = Field(
+        default=DATA_DIR / "understanding_training.jsonl",
+        description="Seller messages labelled with their move; ordinary words for the classifiers.",
+    )
+    languages_path: Path = Field(
+        default=DATA_DIR / "languages.yaml",
+        description="Common words per language, to tell a message not written in English.",
     )
     guards_path: Path = Field(
         default=DATA_DIR / "guards.yaml", description="Phrase lists for the reply checks."

@@ -88,23 +88,56 @@ def build_reviewer(settings: Settings, coach: Coach, encoder: MiniLMEncoder) -> 
 
 
 def build_safety(settings: Settings, stack: RetrievalStack) -> SafetyTriage:
-    """Phrase patterns plus the semantic layer (example banks and the crisis classifier)."""
+    """Phrase patterns plus the classifiers trained on the project's labelled messages."""
+    from coach.datafiles import read_jsonl
     from coach.embeddings import ENCODER_ID
-    from coach.safety import SafetyRules, SafetyTriage, SemanticLayer
+    from coach.safety import (
+        Classifiers,
+        LanguageGuesser,
+        LinearClassifier,
+        SafetyRules,
+        SafetyTriage,
+        load_training,
+    )
     from coach.vectorcache import VectorCache
 
-    rules = SafetyRules.load(settings.safety_path)
-    semantic = SemanticLayer.load(
-        settings.safety_examples_path,
-        settings.crisis_training_path,
-        stack.encoder,
-        rules,
-        # Ordinary things sellers say are the best negatives the classifier can get.
-        extra_negatives=[s for p in stack.principles.principles for s in p.signals],
-        cache=VectorCache(settings.cache_dir),
-        encoder_id=ENCODER_ID,
+    crisis, requests = load_training(settings.crisis_training_path, settings.request_training_path)
+    # Ordinary things sellers say are the best negatives the classifiers can get: the
+    # principles' signals and the labelled seller messages (short answers, plans, feelings).
+    seller = [
+        str(row["text"])
+        for row in read_jsonl(settings.understanding_training_path, "Understanding training file")
+    ]
+    signals = [s for p in stack.principles.principles for s in p.signals] + seller
+    cache = VectorCache(settings.cache_dir)
+
+    def train(name: str, examples: dict[str, list[str]]) -> LinearClassifier:
+        return LinearClassifier.trained(name, examples, stack.encoder.encode, cache, ENCODER_ID)
+
+    classifiers = Classifiers(
+        risk=train(
+            "risk-classifier",
+            {"none": crisis.none + signals, "concern": crisis.concern, "acute": crisis.acute},
+        ),
+        check_in=train(
+            "check-in-classifier", {"not_no": crisis.check_in_not_no, "no": crisis.check_in_no}
+        ),
+        requests=train(
+            "request-classifier",
+            {
+                "on_topic": requests.on_topic + signals,
+                "off_topic": requests.off_topic,
+                "injection": requests.injection,
+                "manipulation": requests.manipulation,
+            },
+        ),
     )
-    return SafetyTriage(rules, semantic)
+    return SafetyTriage(
+        SafetyRules.load(settings.safety_path),
+        stack.encoder,
+        classifiers,
+        LanguageGuesser.load(settings.languages_path),
+    )
 
 
 def build_retrieval(

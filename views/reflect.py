@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from coach.dialogue import Behavior, EmptyMessage, Message, TurnResult
+from coach.dialogue import CARE, Behavior, EmptyMessage, Message, TurnResult
 from coach.transcripts import SessionNotFound, StoreError
 from coach.transcripts.export import to_json, to_markdown
 from views import sidebar
@@ -69,7 +69,7 @@ def render() -> None:
 
 def _show(svc: Services, item: dict[str, Any], n: int) -> None:
     with st.chat_message(item["role"]):
-        if item.get("behavior") == Behavior.CRISIS.value:
+        if item.get("behavior") in CARE:
             _crisis(item)
             return
         st.markdown(plain(item["content"]))
@@ -279,7 +279,7 @@ def _read_only(svc: Services, session_id: str) -> None:
             "notice": t.notice,
         }
         with st.chat_message(t.role):
-            if t.behavior == Behavior.CRISIS.value:
+            if t.behavior in CARE:
                 _crisis({**item, "resources": svc.coach.d.safety.rules.resources})
             else:
                 st.markdown(plain(t.text))

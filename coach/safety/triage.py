@@ -1,51 +1,63 @@
-"""Deterministic safety triage, from the phrase lists in data/safety.yaml.
+"""Triage of what comes in: the seller's message, read whole, before retrieval or any model.
 
-It runs before retrieval and before any model, so it behaves the same on every tier: crisis
-language gets care and resources instead of coaching; instruction injection, manipulation
-requests and off-topic requests get a one-sentence redirect. Text is only ever matched, never
-obeyed.
+It behaves the same on every tier. Risk first: `acute` (intent, plan, means, a goodbye, an attempt,
+self-harm) gets crisis support; `concern` (hopelessness, feeling a burden, a passive wish not to
+be here) gets a caring check-in that asks plainly about suicide. Then instructions aimed at the
+coach (injection), requests to deceive someone (manipulation), requests for something else
+(off-topic) and text in another language each get one answer that names what was asked. Text is
+only ever read, never obeyed.
+
+Two layers decide together: phrase patterns (data/safety.yaml), precise on the wordings they
+know, and linear classifiers over sentence vectors (coach/safety/classifier.py), trained on
+examples written for this project (data/crisis_training.yaml, data/request_training.yaml), for
+the wordings no list holds.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from coach.datafiles import YAMLError, first_problem, parse_yaml
-from coach.errors import CoachError
-from coach.vectorcache import VectorCache, fingerprint
+from coach.datafiles import DataFileError, load_data_file
+from coach.safety.classifier import LinearClassifier
+from coach.safety.language import ENGLISH, Language, LanguageGuesser
+from coach.safety.normalise import Normalised, normalise
 
 
 class Verdict(StrEnum):
     OK = "ok"
-    CRISIS = "crisis"
+    CRISIS = "crisis"  # acute risk
+    CONCERN = "concern"  # risk to ask about plainly
     INJECTION = "injection"
     MANIPULATION = "manipulation"
     OFF_TOPIC = "off_topic"
+    LANGUAGE = "language"  # not English, no risk
+
+    @property
+    def risk(self) -> bool:
+        return self in (Verdict.CRISIS, Verdict.CONCERN)
 
 
-class SafetyFileError(CoachError, ValueError):
-    """data/safety.yaml is missing or malformed."""
+SafetyFileError = DataFileError
 
 
-def _compile(patterns: list[str]) -> list[re.Pattern[str]]:
+def _compile(patterns: Sequence[str]) -> list[re.Pattern[str]]:
     return [re.compile(p, re.IGNORECASE) for p in patterns]
 
 
-class _Rules(BaseModel):
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+class _Patterns(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
     patterns: list[str] = Field(min_length=1)
-    redirect: str = ""
-    redirect_again: str = ""
 
     @field_validator("patterns")
     @classmethod
@@ -58,165 +70,164 @@ class _Rules(BaseModel):
         return value
 
 
+class _Named(BaseModel):
+    """A kind of request, recognised by its words, and how the coach names it back."""
+
+    model_config = ConfigDict(extra="forbid")
+    pattern: str
+    says: str
+
+
+class _Redirect(_Patterns):
+    redirect: str
+    redirect_again: str = ""
+    default_name: str = "that"
+    names: list[_Named] = Field(default_factory=list)
+
+
 class _CrisisRules(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     patterns: list[str] = Field(min_length=1)
-    weak_patterns: list[str] = Field(default_factory=list)
-    risk_terms: list[str] = Field(default_factory=list)
+    concern_patterns: list[str] = Field(min_length=1)
     false_alarms: list[str] = Field(default_factory=list)
+    check_in_no: list[str] = Field(min_length=1)
     resources: list[str] = Field(min_length=1)
     reply: str
     follow_up: str
+    check_in: str
+    check_in_again: str
+    check_in_cleared: str
 
 
-class _InjectionRules(_Rules):
-    leet: dict[str, str] = Field(default_factory=dict)
+class _Thresholds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    risk: float = Field(gt=0, lt=1, description="P(concern) + P(acute) of the whole message")
+    risk_sentence: float = Field(
+        gt=0, lt=1, description="...of one sentence or pair: a short one out of context misleads"
+    )
+    acute: float = Field(gt=0, lt=1, description="share of that risk that makes it acute")
+    check_in_no: float = Field(gt=0, lt=1)
+    injection: float = Field(gt=0, lt=1)
+    manipulation: float = Field(gt=0, lt=1)
+    off_topic: float = Field(gt=0, lt=1)
+    off_topic_sentence: float = Field(gt=0, lt=1)
 
 
 class _SafetyFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    thresholds: _Thresholds
     crisis: _CrisisRules
-    injection: _InjectionRules
-    manipulation: _Rules
-    off_topic: _Rules
+    injection: _Redirect
+    manipulation: _Redirect
+    off_topic: _Redirect
+    language: str
+    hidden_name: str
 
 
 @dataclass(frozen=True)
 class Triage:
     verdict: Verdict
     matched: str = ""  # the words that raised it, for transcripts and reviews
-    layer: str = "pattern"  # which layer decided: the phrase patterns or the semantic examples
+    layer: str = "pattern"  # which layer decided: pattern, classifier, decoded, retrieval
+    says: str = ""  # what was asked, in the coach's words ("a recipe"), for the redirect
+    notes: tuple[str, ...] = ()  # what the normaliser removed or decoded
+    language: Language = ENGLISH
 
     @property
     def ok(self) -> bool:
         return self.verdict is Verdict.OK
 
 
+def flat(text: str) -> str:
+    """YAML folded text on one line."""
+    return " ".join(text.split())
+
+
 class SafetyRules:
-    """Compiled triage rules and the texts the coach answers with."""
+    """Compiled patterns and the texts the coach answers with (data/safety.yaml)."""
 
     def __init__(self, spec: _SafetyFile) -> None:
-        self.crisis = _compile(spec.crisis.patterns)
-        self.crisis_weak = _compile(spec.crisis.weak_patterns)
-        self.risk_terms = _compile(spec.crisis.risk_terms)
+        self.spec = spec
+        self.thresholds = spec.thresholds
+        self.acute = _compile(spec.crisis.patterns)
+        self.concern = _compile(spec.crisis.concern_patterns)
         self.false_alarms = _compile(spec.crisis.false_alarms)
-        self.injection = _compile(spec.injection.patterns)
-        self.leet = str.maketrans(spec.injection.leet)
-        self.manipulation = _compile(spec.manipulation.patterns)
-        self.off_topic = _compile(spec.off_topic.patterns)
+        self.check_in_no = _compile(spec.crisis.check_in_no)
         self.resources = tuple(spec.crisis.resources)
-        self.crisis_reply = " ".join(spec.crisis.reply.split())
-        self.crisis_follow_up = " ".join(spec.crisis.follow_up.split())
+        self.crisis_reply = flat(spec.crisis.reply)
+        self.crisis_follow_up = flat(spec.crisis.follow_up)
+        self.check_in = flat(spec.crisis.check_in)
+        self.check_in_again = flat(spec.crisis.check_in_again)
+        self.check_in_cleared = flat(spec.crisis.check_in_cleared)
+        self.language_reply = flat(spec.language)
+        self.requests = {
+            Verdict.INJECTION: spec.injection,
+            Verdict.MANIPULATION: spec.manipulation,
+            Verdict.OFF_TOPIC: spec.off_topic,
+        }
+        self.patterns = {v: _compile(r.patterns) for v, r in self.requests.items()}
         self.redirects = {
-            v: (" ".join(r.redirect.split()), " ".join((r.redirect_again or r.redirect).split()))
-            for v, r in (
-                (Verdict.INJECTION, spec.injection),
-                (Verdict.MANIPULATION, spec.manipulation),
-                (Verdict.OFF_TOPIC, spec.off_topic),
-            )
+            v: (flat(r.redirect), flat(r.redirect_again or r.redirect))
+            for v, r in self.requests.items()
+        }
+        self.redirects[Verdict.LANGUAGE] = (self.language_reply, self.language_reply)
+        self.default_names = {v: r.default_name for v, r in self.requests.items()}
+        self.names = {
+            v: [(re.compile(n.pattern, re.IGNORECASE), n.says) for n in r.names]
+            for v, r in self.requests.items()
         }
 
     @classmethod
     def load(cls, path: Path) -> SafetyRules:
-        try:
-            data = parse_yaml(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise SafetyFileError(f"Safety file not found: {path}.") from None
-        except YAMLError:
-            raise SafetyFileError(f"Safety file {path} is not valid YAML.") from None
-        try:
-            return cls(_SafetyFile.model_validate(data))
-        except ValidationError as exc:
-            loc, msg = first_problem(exc)
-            raise SafetyFileError(f"Safety file {path} is invalid at {loc}: {msg}.") from None
+        return cls(load_data_file(path, _SafetyFile, "Safety file"))
 
-    def triage(self, text: str, semantic: SemanticScores | None = None) -> Triage:
-        """Classify one message. Crisis first: nothing outranks a person's safety.
-
-        `semantic` (optional) holds the semantic layer's scores for the same message: a crisis
-        score counts as one more weak sign, the others decide when the patterns found nothing.
-        """
-        flat = " ".join(text.split())
-        cleaned = self.without_false_alarms(flat)
-        crisis = self._crisis_match(cleaned, semantic) or self._crisis_match(
-            _g_dropped(cleaned), None
-        )
-        if crisis:
-            return Triage(Verdict.CRISIS, crisis)
-        # Injection is matched on the raw text too (fake "SYSTEM:" lines need their newlines),
-        # with leetspeak undone and letter-by-letter spacing closed up.
-        variants = (text, flat, flat.translate(self.leet), _close_spaced_letters(text), flat[::-1])
-        for pattern in self.injection:
-            for variant in variants:
-                m = pattern.search(variant)
-                if m:
-                    return Triage(Verdict.INJECTION, m.group(0).strip())
-        for verdict, patterns in (
-            (Verdict.MANIPULATION, self.manipulation),
-            (Verdict.OFF_TOPIC, self.off_topic),
-        ):
-            for pattern in patterns:
-                m = pattern.search(text) or pattern.search(flat)
-                if m:
-                    return Triage(verdict, m.group(0).strip())
-        if semantic is not None:
-            for verdict in (Verdict.INJECTION, Verdict.MANIPULATION, Verdict.OFF_TOPIC):
-                score, sentence = semantic.scores[verdict]
-                if score >= semantic.thresholds[verdict]:
-                    return Triage(verdict, sentence, layer="semantic")
-        return Triage(Verdict.OK)
-
-    def without_false_alarms(self, flat: str) -> str:
+    def without_false_alarms(self, text: str) -> str:
         for alarm in self.false_alarms:
-            flat = alarm.sub(" ", flat)
-        return flat
+            text = alarm.sub(" ", text)
+        return text
 
-    def _crisis_match(self, cleaned: str, semantic: SemanticScores | None) -> str:
-        for pattern in self.crisis:
-            m = pattern.search(cleaned)
-            if m:
-                return m.group(0)
-        weak = [m.group(0) for p in self.crisis_weak if (m := p.search(cleaned))]
-        if semantic is not None:
-            probability, sentence = semantic.crisis_probability
-            if probability >= semantic.classifier_threshold:
-                return sentence
-            score, sentence = semantic.scores[Verdict.CRISIS]
-            if score >= semantic.crisis_alone:
-                return sentence
-            if score >= semantic.thresholds[Verdict.CRISIS]:
-                weak.append(sentence)
-        if len(weak) >= 2:
-            return " … ".join(weak)
+    def risk_pattern(self, text: str) -> tuple[Verdict, str] | None:
+        cleaned = self.without_false_alarms(text)
+        for variant in (cleaned, _g_dropped(cleaned)):
+            for verdict, patterns in (
+                (Verdict.CRISIS, self.acute),
+                (Verdict.CONCERN, self.concern),
+            ):
+                for pattern in patterns:
+                    m = pattern.search(variant)
+                    if m:
+                        return verdict, m.group(0)
+        return None
+
+    def request_pattern(self, readings: Sequence[str]) -> tuple[Verdict, str] | None:
+        for verdict, patterns in self.patterns.items():
+            for pattern in patterns:
+                for reading in readings:
+                    m = pattern.search(reading)
+                    if m:
+                        return verdict, m.group(0).strip()
+        return None
+
+    def name_request(self, verdict: Verdict, text: str) -> str:
+        for pattern, says in self.names.get(verdict, []):
+            if pattern.search(text):
+                return says
         return ""
 
-    def redirect_for(self, verdict: Verdict, already_said: Collection[str] = ()) -> str:
-        """The redirect, or its second wording when this session has heard the first."""
+    def redirect_for(
+        self, verdict: Verdict, already_said: Collection[str] = (), says: str = ""
+    ) -> str:
+        """The redirect, naming what was asked (`says`); its second wording once the session
+        has heard the first, so no question is repeated."""
         first, again = self.redirects[verdict]
-        return again if first in already_said else first
-
-
-class _ExampleFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    classifier_threshold: float = Field(ge=0, le=1)
-    thresholds: dict[str, float]
-    crisis_alone: float = Field(description="A crisis score this high needs no second sign.")
-    margin: float = 0.0
-    crisis: list[str] = Field(min_length=1)
-    injection: list[str] = Field(min_length=1)
-    manipulation: list[str] = Field(min_length=1)
-    off_topic: list[str] = Field(min_length=1)
-    contrast: list[str] = Field(min_length=1)
-
-
-class _TrainingFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    crisis: list[str] = Field(min_length=10)
-    not_crisis: list[str] = Field(min_length=10)
+        fixed = max(re.split(r"\{[Aa]sked\}", first), key=len)
+        text = again if any(fixed in said for said in already_said) else first
+        asked = says or self.default_names.get(verdict, "that")
+        text = text.replace("{Asked}", asked[:1].upper() + asked[1:]).replace("{asked}", asked)
+        return text
 
 
 class Encoder(Protocol):
@@ -224,141 +235,191 @@ class Encoder(Protocol):
 
 
 @dataclass(frozen=True)
-class SemanticScores:
-    scores: dict[Verdict, tuple[float, str]]
-    thresholds: dict[Verdict, float]
-    crisis_alone: float
-    # The crisis classifier's highest probability over sentences that contain a risk term.
-    crisis_probability: tuple[float, str] = (0.0, "")
-    classifier_threshold: float = 1.0
+class Classifiers:
+    """The trained layers: risk (none, concern, acute), the answer to a check-in (no, not_no),
+    and requests (on_topic, off_topic, injection, manipulation)."""
+
+    risk: LinearClassifier
+    check_in: LinearClassifier
+    requests: LinearClassifier
 
 
-class CrisisClassifier:
-    """Logistic regression over sentence embeddings, trained on data/crisis_training.yaml.
+@dataclass
+class _Units:
+    """A message as the classifiers see it: each sentence, each pair of neighbours, and the
+    whole (pairs and the whole are averages of sentence vectors, so nothing is encoded twice)."""
 
-    It only ever sees sentences that contain a risk term (data/safety.yaml), so its job is the
-    narrow one it can do: tell "I keep counting my pills" from "the pipeline is dead".
-    """
+    texts: list[str]
+    vectors: NDArray[np.float32]
+    sentences: int
 
-    def __init__(self, weights: NDArray[np.float32]) -> None:
-        self.w = weights[:-1]
-        self.b = float(weights[-1])
-
-    @staticmethod
-    def fit(positives: NDArray[np.float32], negatives: NDArray[np.float32]) -> NDArray[np.float32]:
-        """Deterministic full-batch gradient descent (L2 1e-3); ~0.2 s for 1,000 sentences."""
-        x = np.vstack([positives, negatives]).astype(np.float32)
-        y = np.concatenate([np.ones(len(positives)), np.zeros(len(negatives))]).astype(np.float32)
-        w = np.zeros(x.shape[1], dtype=np.float32)
-        b = 0.0
-        for _ in range(2000):
-            p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
-            g = p - y
-            w -= x.T @ g / len(y) + 1e-3 * w
-            b -= float(g.mean())
-        out: NDArray[np.float32] = np.append(w, np.float32(b)).astype(np.float32)
-        return out
-
-    def probability(self, vectors: NDArray[np.float32]) -> NDArray[np.float32]:
-        out: NDArray[np.float32] = 1.0 / (1.0 + np.exp(-(vectors @ self.w + self.b)))
-        return out
-
-
-class SemanticLayer:
-    """Nearest-example scores over sentence embeddings (data/safety_examples.yaml)."""
-
-    def __init__(
-        self,
-        spec: _ExampleFile,
-        encoder: Encoder,
-        risk_terms: Sequence[re.Pattern[str]],
-        training: _TrainingFile,
-        extra_negatives: Sequence[str] = (),
-        cache: VectorCache | None = None,
-        encoder_id: str = "",
-    ) -> None:
-        self.encoder = encoder
-        self.thresholds = {Verdict(k): v for k, v in spec.thresholds.items()}
-        self.crisis_alone = spec.crisis_alone
-        self.classifier_threshold = spec.classifier_threshold
-        self.margin = spec.margin
-        self.risk_terms = list(risk_terms)
-        cache = cache or VectorCache(None)
-
-        def encoded(name: str, texts: Sequence[str]) -> NDArray[np.float32]:
-            key = fingerprint([encoder_id, *texts])
-            return cache.get(name, key, lambda: encoder.encode(list(texts)))
-
-        banks = {
-            Verdict.CRISIS: spec.crisis,
-            Verdict.INJECTION: spec.injection,
-            Verdict.MANIPULATION: spec.manipulation,
-            Verdict.OFF_TOPIC: spec.off_topic,
-        }
-        self.vectors = {v: encoded(f"safety-{v.value}", texts) for v, texts in banks.items()}
-        self.contrast = encoded("safety-contrast", spec.contrast)
-        negatives = [*training.not_crisis, *extra_negatives]
-        key = fingerprint([encoder_id, "crisis-classifier", *training.crisis, "\1", *negatives])
-        self.classifier = CrisisClassifier(
-            cache.get(
-                "crisis-classifier",
-                key,
-                lambda: CrisisClassifier.fit(
-                    encoder.encode(training.crisis), encoder.encode(negatives)
-                ),
-            )
-        )
-
-    @classmethod
-    def load(
-        cls,
-        path: Path,
-        training_path: Path,
-        encoder: Encoder,
-        rules: SafetyRules,
-        *,
-        extra_negatives: Sequence[str] = (),
-        cache: VectorCache | None = None,
-        encoder_id: str = "",
-    ) -> SemanticLayer:
-        try:
-            spec = _ExampleFile.model_validate(parse_yaml(path.read_text(encoding="utf-8")))
-            training = _TrainingFile.model_validate(
-                parse_yaml(training_path.read_text(encoding="utf-8"))
-            )
-        except (OSError, YAMLError, ValidationError) as exc:
-            raise SafetyFileError(f"Safety data {path.name} cannot be used: {exc}") from None
-        return cls(spec, encoder, rules.risk_terms, training, extra_negatives, cache, encoder_id)
-
-    def score(self, text: str) -> SemanticScores:
-        """Per risk bank: the best similarity of any sentence that is nearer that bank than any
-        contrast example, and that sentence."""
-        parts = [s for s in split_sentences(text) if len(s.split()) >= 2] or [text]
-        vecs = self.encoder.encode(parts)
-        contrast = (vecs @ self.contrast.T).max(axis=1)
-        out: dict[Verdict, tuple[float, str]] = {}
-        for verdict, bank in self.vectors.items():
-            sims = (vecs @ bank.T).max(axis=1)
-            usable = np.where(sims >= contrast + self.margin, sims, 0.0)
-            best = int(np.argmax(usable))
-            out[verdict] = (float(usable[best]), parts[best])
-        risky = [i for i, p in enumerate(parts) if any(t.search(p) for t in self.risk_terms)]
-        crisis_probability = (0.0, "")
-        if risky:
-            probs = self.classifier.probability(vecs[risky])
-            best = int(np.argmax(probs))
-            crisis_probability = (float(probs[best]), parts[risky[best]])
-        return SemanticScores(
-            out,
-            self.thresholds,
-            self.crisis_alone,
-            crisis_probability,
-            self.classifier_threshold,
-        )
+    @property
+    def whole(self) -> int:
+        return len(self.texts) - 1
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.!?;])\s+|\n+", text) if s.strip()]
+    return [s.strip() for s in re.split(r"(?<=[.!?;…])\s+|\n+", text) if s.strip()]
+
+
+@dataclass
+class SafetyTriage:
+    rules: SafetyRules
+    encoder: Encoder
+    classifiers: Classifiers
+    languages: LanguageGuesser
+    common_words: frozenset[str] = field(default_factory=frozenset)
+    max_sentences: int = 40  # a pasted page is judged on its first and last sentences
+
+    def normalise(self, text: str) -> Normalised:
+        return normalise(text, self.common_words or self.languages.english_words)
+
+    def triage(self, text: str) -> Triage:
+        """Classify one message. Risk first: nothing outranks a person's safety."""
+        norm = self.normalise(text)
+        visible = " ".join(norm.text.split())
+        folded = (
+            norm.variants[0] if norm.variants and "look-alike letters" in norm.notes else visible
+        )
+        language = self.languages.guess(folded)
+        units = self._units(folded)
+        # The risk classifier reads the message without its known idioms ("shoot myself in the
+        # foot"), as the patterns do; encoded again only when removing them changed it.
+        cleaned = " ".join(self.rules.without_false_alarms(folded).split())
+        risk_units = units if cleaned == " ".join(folded.split()) else self._units(cleaned)
+        risk = self.risk(visible, risk_units, language)
+        request = self._request(norm, units, language)
+        # A risk the patterns saw always comes first. One only the classifier saw yields to an
+        # injection or manipulation a pattern recognised: "forget your instructions and..."
+        # written in German is an attack, not a goodbye.
+        if risk is not None and not (
+            risk[2] == "classifier"
+            and request is not None
+            and request[2] in ("pattern", "decoded")
+            and request[0] in (Verdict.INJECTION, Verdict.MANIPULATION)
+        ):
+            verdict, evidence, layer = risk
+            return Triage(verdict, evidence, layer, notes=norm.notes, language=language)
+        if request is not None:
+            verdict, evidence, layer = request
+            says = (
+                self.rules.spec.hidden_name
+                if layer == "decoded"
+                else self.rules.name_request(verdict, " ".join(norm.readings))
+            )
+            return Triage(verdict, evidence, layer, says, norm.notes, language)
+        if not language.english:
+            return Triage(
+                Verdict.LANGUAGE, language.name, "language", notes=norm.notes, language=language
+            )
+        return Triage(Verdict.OK, notes=norm.notes, language=language)
+
+    def risk(
+        self, text: str, units: _Units | None = None, language: Language = ENGLISH
+    ) -> tuple[Verdict, str, str] | None:
+        """`acute` or `concern` with the words that raised it and the layer that decided.
+
+        The whole message is the classifier's best witness; a single sentence or pair decides
+        alone only when it is very clear (out of context "I've done it the last two years"
+        reads like a goodbye). The English sentence vectors read other languages poorly (a
+        French instruction scored as a goodbye), so there the multilingual patterns decide.
+        """
+        found = self.rules.risk_pattern(text)
+        if found is not None and (found[0] is Verdict.CRISIS or not language.english):
+            return found[0], found[1], "pattern"
+        if not language.english:
+            return None
+        units = units or self._units(text)
+        t = self.rules.thresholds
+        clf = self.classifiers.risk
+        p = clf.probabilities(units.vectors, units.texts)
+        concern, acute = p[:, clf.column("concern")], p[:, clf.column("acute")]
+        score = concern + acute
+        bars = np.full(len(score), t.risk_sentence, dtype=np.float32)
+        bars[units.whole] = t.risk
+        over = np.flatnonzero(score >= bars)
+        if len(over):
+            best = int(over[np.argmax(score[over])])
+            acute_share = acute[best] / score[best]
+            level = Verdict.CRISIS if acute_share >= t.acute else Verdict.CONCERN
+            return level, units.texts[best][:300], "classifier"
+        if found is not None:
+            return found[0], found[1], "pattern"
+        return None
+
+    def answers_no(self, text: str) -> bool:
+        """Whether a reply to the plain question about suicide is a clear no (and nothing else
+        in it raises a risk)."""
+        flat = " ".join(self.normalise(text).text.split())
+        if self.risk(flat) is not None:
+            return False
+        if any(p.search(flat) for p in self.rules.check_in_no):
+            return True
+        units = self._units(flat)
+        w = units.whole
+        p = self.classifiers.check_in.probabilities(
+            units.vectors[w : w + 1], units.texts[w : w + 1]
+        )
+        return bool(
+            p[0, self.classifiers.check_in.column("no")] >= self.rules.thresholds.check_in_no
+        )
+
+    def _request(
+        self, norm: Normalised, units: _Units, language: Language = ENGLISH
+    ) -> tuple[Verdict, str, str] | None:
+        if norm.hidden or any(n in norm.notes for n in ("base64", "ROT13")):
+            # A seller does not write their week in base64 or invisible characters: whatever
+            # such a message carries was written for a model.
+            hidden = norm.hidden or next(v for v in norm.variants if v != norm.text)
+            return Verdict.INJECTION, hidden[:120], "decoded"
+        found = self.rules.request_pattern(norm.readings)
+        if found is not None:
+            return found[0], found[1], "pattern"
+        if not language.english:
+            return None  # the English sentence vectors read other languages as noise
+        t = self.rules.thresholds
+        clf = self.classifiers.requests
+        p = clf.probabilities(units.vectors, units.texts)
+        for verdict, threshold in (
+            (Verdict.INJECTION, t.injection),
+            (Verdict.MANIPULATION, t.manipulation),
+        ):
+            col = p[:, clf.column(verdict.value)]
+            best = int(np.argmax(col))
+            if col[best] >= threshold:
+                return verdict, units.texts[best], "classifier"
+        off = p[:, clf.column(Verdict.OFF_TOPIC.value)]
+        if off[units.whole] >= t.off_topic:
+            return (
+                Verdict.OFF_TOPIC,
+                units.texts[int(np.argmax(off[: units.sentences]))],
+                "classifier",
+            )
+        best = int(np.argmax(off[: units.sentences]))
+        if units.sentences <= 3 and off[best] >= t.off_topic_sentence:
+            return Verdict.OFF_TOPIC, units.texts[best], "classifier"
+        return None
+
+    def _units(self, text: str) -> _Units:
+        parts = [s for s in split_sentences(text) if len(s.split()) >= 2] or [text or " "]
+        if len(parts) > self.max_sentences:
+            half = self.max_sentences // 2
+            parts = parts[:half] + parts[-half:]
+        vecs = self.encoder.encode(parts)
+        rows = [vecs]
+        texts = list(parts)
+        if len(parts) > 1:
+            pairs = vecs[:-1] + vecs[1:]
+            rows.append(_unit(pairs))
+            texts += [f"{a} {b}" for a, b in pairwise(parts)]
+        rows.append(_unit(vecs.sum(axis=0, keepdims=True)))
+        texts.append(" ".join(parts))
+        return _Units(texts, np.vstack(rows).astype(np.float32), len(parts))
+
+
+def _unit(v: NDArray[np.float32]) -> NDArray[np.float32]:
+    out: NDArray[np.float32] = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+    return out
 
 
 def _g_dropped(text: str) -> str:
@@ -366,24 +427,27 @@ def _g_dropped(text: str) -> str:
     return re.sub(r"\b(\w{3,}?)in'?(?=\s|$|[.,!?])", r"\1ing", text)
 
 
-def _close_spaced_letters(text: str) -> str:
-    """ "i g n o r e  y o u r  r u l e s" -> "ignore your rules" (an obfuscation trick)."""
+class _TrainingFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
-    def join(m: re.Match[str]) -> str:
-        return re.sub(r"(?<=\S) (?=\S)", "", m.group(0)).replace("  ", " ")
+    acute: list[str] = Field(min_length=10)
+    concern: list[str] = Field(min_length=10)
+    none: list[str] = Field(min_length=10)
+    check_in_no: list[str] = Field(min_length=10)
+    check_in_not_no: list[str] = Field(min_length=10)
 
-    return " ".join(re.sub(r"(?:\b\w(?: {1,3}|$)){4,}", join, text).split())
+
+class _RequestFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on_topic: list[str] = Field(min_length=10)
+    off_topic: list[str] = Field(min_length=10)
+    injection: list[str] = Field(min_length=10)
+    manipulation: list[str] = Field(min_length=10)
 
 
-class SafetyTriage:
-    """The phrase patterns, with the semantic layer's scores when there is one."""
-
-    def __init__(self, rules: SafetyRules, semantic: SemanticLayer | None = None) -> None:
-        self.rules = rules
-        self.semantic = semantic
-
-    def triage(self, text: str) -> Triage:
-        scores = None
-        if self.semantic is not None:
-            scores = self.semantic.score(self.rules.without_false_alarms(" ".join(text.split())))
-        return self.rules.triage(text, scores)
+def load_training(crisis_path: Path, request_path: Path) -> tuple[_TrainingFile, _RequestFile]:
+    return (
+        load_data_file(crisis_path, _TrainingFile, "Crisis training file"),
+        load_data_file(request_path, _RequestFile, "Request training file"),
+    )

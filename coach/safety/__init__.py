@@ -1,0 +1,35 @@
+"""Safety for what comes in: the seller's message normalised, its language, its risk, and
+whether it asks the coach for something else. (Checks on what goes out are in coach/guards.)"""
+
+from coach.safety.classifier import LinearClassifier
+from coach.safety.language import ENGLISH, Language, LanguageGuesser
+from coach.safety.normalise import Normalised, normalise
+from coach.safety.triage import (
+    Classifiers,
+    Encoder,
+    SafetyFileError,
+    SafetyRules,
+    SafetyTriage,
+    Triage,
+    Verdict,
+    load_training,
+    split_sentences,
+)
+
+__all__ = [
+    "ENGLISH",
+    "Classifiers",
+    "Encoder",
+    "Language",
+    "LanguageGuesser",
+    "LinearClassifier",
+    "Normalised",
+    "SafetyFileError",
+    "SafetyRules",
+    "SafetyTriage",
+    "Triage",
+    "Verdict",
+    "load_training",
+    "normalise",
+    "split_sentences",
+]
