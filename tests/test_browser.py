@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,6 +50,11 @@ def app_url(tmp_path_factory: pytest.TempPathFactory, _vector_cache: Path) -> It
         str(port),
     ]
     url = f"http://127.0.0.1:{port}"
+    # As `make run` does: build the index and fit the safety classifiers before the app starts,
+    # so the first page does not wait for them.
+    subprocess.run(
+        [sys.executable, "-m", "coach.cli", "ingest"], env=env, check=True, timeout=600, cwd=ROOT
+    )
     with running(cmd, f"{url}/_stcore/health", log, name="streamlit", cwd=ROOT, env=env):
         yield url
 
