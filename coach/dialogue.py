@@ -104,7 +104,6 @@ class SessionView:
     coaching_turns: int
     seller_turns: int
     check_in_open: bool = False  # the coach asked plainly about suicide and awaits the answer
-    gentle: bool = False  # a check-in happened: stay gentle for the rest of the session
     private: frozenset[int] = frozenset()  # seller turns (by index) never quoted in a summary
 
     @property
@@ -163,11 +162,11 @@ class Coach:
         cleared = False
         if view.check_in_open:
             if not self.d.safety.answers_no(latest):
-                yield self._check_in(triage, view, start, again=True)
+                yield self._check_in(triage, start, again=True)
                 return
             cleared = True  # "no, just a brutal week": back to the reflection, gently
         elif triage.verdict is Verdict.CONCERN:
-            yield self._check_in(triage, view, start)
+            yield self._check_in(triage, start)
             return
         said = {m.content for m in messages if m.role == "assistant"}
         if not triage.ok and not cleared:
@@ -259,7 +258,7 @@ class Coach:
         explored: list[str] = []
         last_focus = None
         coaching_turns = 0
-        crisis = check_in_open = gentle = False
+        crisis = check_in_open = False
         private: set[int] = set()
         for n, m in enumerate(messages):
             if m.role == "assistant":
@@ -267,7 +266,6 @@ class Coach:
                 if behavior == Behavior.CRISIS:
                     crisis = True
                 check_in_open = behavior == Behavior.CHECK_IN
-                gentle = gentle or check_in_open
                 for q in questions(m.content):
                     asked.add(normalize_question(q))
                 ids = list(m.principle_ids)
@@ -292,7 +290,6 @@ class Coach:
             verdict = self.d.safety.triage(m.content).verdict
             if verdict.risk:
                 private.add(n)
-                gentle = True
                 crisis = crisis or verdict is Verdict.CRISIS
         return SessionView(
             crisis=crisis,
@@ -302,7 +299,6 @@ class Coach:
             coaching_turns=coaching_turns,
             seller_turns=sum(1 for m in messages if m.role == "user"),
             check_in_open=check_in_open,
-            gentle=gentle,
             private=frozenset(private),
         )
 
@@ -583,9 +579,7 @@ class Coach:
             Behavior.CRISIS, rules.crisis_reply if first else rules.crisis_follow_up, triage, start
         )
 
-    def _check_in(
-        self, triage: Triage, view: SessionView, start: float, *, again: bool = False
-    ) -> TurnResult:
+    def _check_in(self, triage: Triage, start: float, *, again: bool = False) -> TurnResult:
         """Concern: ask plainly about suicide, with the resources, and do not coach."""
         rules = self.d.safety.rules
         return self._care(

@@ -15,6 +15,7 @@ from coach.settings import DATA_DIR, PROJECT_ROOT
 
 DATASETS = PROJECT_ROOT / "evals" / "datasets"
 EXTERNAL = PROJECT_ROOT.parent / "shared" / "external-evals"
+REPORTS = PROJECT_ROOT / "evals" / "reports"
 RULES = SafetyRules.load(DATA_DIR / "safety.yaml")
 WORDS = frozenset("the and your all to of a is you i my me print ignore previous".split())
 
@@ -195,6 +196,8 @@ def test_no_line_of_the_external_sets_is_copied_into_the_project() -> None:
     copied = []
     for folder in ours:
         for path in folder.rglob("*"):
+            if REPORTS in path.parents:
+                continue  # `make evals` writes its reports there, git ignores them
             if path.is_file() and path.suffix in {".yaml", ".jsonl", ".json", ".md", ".txt"}:
                 body = " ".join(path.read_text(encoding="utf-8", errors="replace").split())
                 copied += [(path.name, line[:60]) for line in lines if line in body]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
 from pathlib import Path
@@ -268,11 +268,11 @@ class SafetyTriage:
     encoder: Encoder
     classifiers: Classifiers
     languages: LanguageGuesser
-    common_words: frozenset[str] = field(default_factory=frozenset)
     max_sentences: int = 40  # a pasted page is judged on its first and last sentences
 
     def normalise(self, text: str) -> Normalised:
-        return normalise(text, self.common_words or self.languages.english_words)
+        # English's common words tell decoded text that reads as words from noise.
+        return normalise(text, self.languages.english_words)
 
     def triage(self, text: str) -> Triage:
         """Classify one message. Risk first: nothing outranks a person's safety."""
@@ -288,13 +288,14 @@ class SafetyTriage:
         cleaned = " ".join(self.rules.without_false_alarms(folded).split())
         risk_units = units if cleaned == " ".join(folded.split()) else self._units(cleaned)
         risk = self.risk(visible, risk_units, language)
+        if risk is not None and risk[2] == "pattern":
+            return Triage(risk[0], risk[1], risk[2], notes=norm.notes, language=language)
         request = self._request(norm, units, language)
         # A risk the patterns saw always comes first. One only the classifier saw yields to an
         # injection or manipulation a pattern recognised: "forget your instructions and..."
         # written in German is an attack, not a goodbye.
         if risk is not None and not (
-            risk[2] == "classifier"
-            and request is not None
+            request is not None
             and request[2] in ("pattern", "decoded")
             and request[0] in (Verdict.INJECTION, Verdict.MANIPULATION)
         ):
@@ -351,11 +352,11 @@ class SafetyTriage:
         """Whether a reply to the plain question about suicide is a clear no (and nothing else
         in it raises a risk)."""
         flat = " ".join(self.normalise(text).text.split())
-        if self.risk(flat) is not None:
+        units = self._units(flat)
+        if self.risk(flat, units) is not None:
             return False
         if any(p.search(flat) for p in self.rules.check_in_no):
             return True
-        units = self._units(flat)
         w = units.whole
         p = self.classifiers.check_in.probabilities(
             units.vectors[w : w + 1], units.texts[w : w + 1]
