@@ -466,21 +466,35 @@ class Coach:
                 retrieved_ids=retrieved,
                 canary=self.d.canary,
                 seller_text=latest,
+                system_prompt=system,
             )
 
         try:
             raw = ""
+            shown = 0  # how much of `raw` has passed the prefix checks and been yielded
+            blocked = False
             deadline = start + self.d.model_timeout_s
             for chunk in model.stream(chat):
-                piece = str(chunk.content)
-                raw += piece
-                if piece:
-                    yield piece
+                raw += str(chunk.content)
+                if not blocked:
+                    # Only whole sentences that have passed the checks a prefix can fail (a
+                    # leak, obeying an injection) reach the screen; the rest waits.
+                    ready = _shown_until(raw)
+                    if ready > shown:
+                        if self.d.guards.prefix_checks(raw[:ready], ctx(())).passed:
+                            yield raw[shown:ready]
+                            shown = ready
+                        else:
+                            blocked = True  # read on: the retry needs the whole attempt
                 if self.d.clock() > deadline:
                     raise TimeoutError("no complete reply in time")
             reply, ids = parse_reply(raw)
-            report = self._check_model(reply, ids, ctx(ids), view)
+            report = self._check_model(raw, ids, ctx(ids), view)
             attempts.append(_attempt(raw, report))
+            if report.passed and not blocked:
+                rest = raw[shown : _display_end(raw)]
+                if rest.strip():
+                    yield rest
             model_passed = report.passed
             retried = False
             if not report.passed:
@@ -497,7 +511,7 @@ class Coach:
                 ]
                 raw = str(model.invoke(chat).content)
                 reply, ids = parse_reply(raw)
-                report = self._check_model(reply, ids, ctx(ids), view)
+                report = self._check_model(raw, ids, ctx(ids), view)
                 attempts.append(_attempt(raw, report))
             if report.passed:
                 focus = ids[0]
@@ -551,9 +565,16 @@ class Coach:
             )
 
     def _check_model(
-        self, reply: str, ids: Sequence[str], ctx: ReplyContext, view: SessionView
+        self, raw: str, ids: Sequence[str], ctx: ReplyContext, view: SessionView
     ) -> GuardReport:
+        """Every check on the reply shown; compliance on the model's own lines, since a list or
+        verse is a matter of line breaks, which the reply shown no longer has."""
+        reply, _ = parse_reply(raw)
         report = self.d.guards.check(reply, ctx)
+        compliance = self.d.guards.compliant(raw[: _display_end(raw)], ctx)
+        report = GuardReport(
+            tuple(compliance if c.name == compliance.name else c for c in report.checks)
+        )
         repeated = [q for q in questions(reply) if normalize_question(q) in view.asked]
         if repeated:
             from coach.guards import CheckResult
@@ -722,7 +743,37 @@ def _failures(report: GuardReport, sep: str = "\n") -> str:
 
 
 def _attempt(raw: str, report: GuardReport) -> dict[str, Any]:
-    return {"raw": raw, **report.as_dict()}
+    """What is kept of one model attempt: its length and which checks it passed, never its
+    text (a failed attempt can hold a leaked prompt or whatever an injection asked for)."""
+    return {
+        "length": len(raw),
+        "passed": report.passed,
+        "checks": {c.name: {"passed": c.passed} for c in report.checks},
+    }
+
+
+_SENTENCE_DONE = re.compile(r"[.!?…][\"”’')\]]*(?= )")
+
+
+def _display_end(raw: str) -> int:
+    """Where the text to show ends: before the `PRINCIPLE:` line the reply closes with."""
+    m = _PRINCIPLE_LINE.search(raw)
+    return m.start() if m else len(raw)
+
+
+def _shown_until(raw: str) -> int:
+    """The end of the last complete sentence that may be shown before the reply is whole (0
+    when there is none). A coach reply is one paragraph: from the first line break on, the text
+    may be a list or verse, which only the whole reply can tell, so it waits for the end."""
+    end = _display_end(raw)
+    line_break = raw.find("\n", 0, end)
+    if line_break != -1:
+        end = line_break
+    shown = 0
+    for m in _SENTENCE_DONE.finditer(raw, 0, end):
+        if len(raw[shown : m.end()].split()) >= 3:  # "1." alone is not a sentence
+            shown = m.end()
+    return shown
 
 
 def _describe_error(exc: BaseException) -> str:

@@ -29,6 +29,7 @@ CHECKS = (
     "length_ok",
     "on_principle",
     "no_leak",
+    "compliant",
     "crisis_safe",
 )
 
@@ -61,6 +62,7 @@ class _GuardSpec(BaseModel):
     crisis_coaching_words: list[str]
     tactics: list[str]
     redirect_purpose: list[str]
+    compliance: list[str]
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class ReplyContext:
     crisis: bool = False  # the seller's message (or session) is a crisis
     canary: str = ""  # a string planted in the system prompt; it must never come back
     seller_text: str = ""  # the seller's message: quoting it back is not a leak
+    system_prompt: str = ""  # the rendered system prompt: none of its sentences may come back
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,24 @@ class GuardReport:
 
     def get(self, name: str) -> CheckResult:
         return next(c for c in self.checks if c.name == name)
+
+
+_LIST_ITEM = re.compile(r"^\s*([-*•·]|\d{1,2}[.)]|[a-z][.)])\s+\S")
+# Words a message asks to be said back: say "X", reply with 'X', output “X”.
+_ASKED_OUTPUT = re.compile(
+    r"\b(?:say|reply|respond|output|print|answer|write|repeat|begin|start|end)\b[^\"“'‘]{0,40}"
+    r"[\"“'‘]([^\"”'’]{2,80})[\"”'’]",
+    re.IGNORECASE,
+)
+_RUN = 7  # words in a row: a run this long shared with the system prompt is a leak
+
+
+def _shares_a_run(reply: str, source: str) -> bool:
+    """Whether the reply repeats any `_RUN` consecutive words of the source."""
+    words = _WORD.findall(source.lower())
+    runs = {" ".join(words[i : i + _RUN]) for i in range(len(words) - _RUN + 1)}
+    said = _WORD.findall(reply.lower())
+    return any(" ".join(said[i : i + _RUN]) in runs for i in range(len(said) - _RUN + 1))
 
 
 def strip_quotes(text: str) -> str:
@@ -144,6 +165,7 @@ class Guards:
         self.crisis_coaching = compiled(spec.crisis_coaching_words)
         self.tactics = compiled(spec.tactics)
         self.redirect_purpose = compiled(spec.redirect_purpose)
+        self.compliance = compiled(spec.compliance)
 
     @classmethod
     def load(cls, path: Path) -> Guards:
@@ -166,9 +188,15 @@ class Guards:
                 self.length_ok(reply),
                 self.on_principle(reply, ctx),
                 self.no_leak(reply, ctx),
+                self.compliant(reply, ctx),
                 self.crisis_safe(reply, ctx),
             )
         )
+
+    def prefix_checks(self, text: str, ctx: ReplyContext) -> GuardReport:
+        """The checks a part of a reply can already fail (a leak, obeying an injection): what a
+        stream may show is what has passed these, sentence by sentence."""
+        return GuardReport((self.no_leak(text, ctx), self.compliant(text, ctx)))
 
     def single_question_last(self, reply: str) -> CheckResult:
         name = "single_question_last"
@@ -290,6 +318,30 @@ class Guards:
             m = pattern.search(text)
             if m:
                 return CheckResult(name, False, m.group(0))
+        if ctx.system_prompt and _shares_a_run(text, ctx.system_prompt):
+            return CheckResult(name, False, "repeats the system prompt's words")
+        return CheckResult(name, True)
+
+    def compliant(self, reply: str, ctx: ReplyContext) -> CheckResult:
+        """The reply does the coaching job and nothing else: not code, a recipe, a poem, a list,
+        a translation, an acknowledgement token, a role change, nor words the seller asked for."""
+        name = "compliant"
+        text = strip_quotes(reply)
+        for pattern in self.compliance:
+            m = pattern.search(text)
+            if m:
+                return CheckResult(name, False, m.group(0).strip()[:80])
+        lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
+        items = [line for line in lines if _LIST_ITEM.match(line)]
+        if len(items) >= 2:
+            return CheckResult(name, False, f"a list: {items[0][:60]}")
+        short = [line for line in lines if len(line.split()) <= 8]
+        if len(lines) >= 3 and len(short) >= 3:
+            return CheckResult(name, False, f"verse or a column of lines: {lines[0][:60]}")
+        for asked in _ASKED_OUTPUT.findall(ctx.seller_text):
+            phrase = asked.strip(" .!").lower()
+            if len(phrase) >= 4 and phrase in text.lower():  # quoting the seller back is fine
+                return CheckResult(name, False, f"repeats the words asked for: {phrase[:60]}")
         return CheckResult(name, True)
 
     def crisis_safe(self, reply: str, ctx: ReplyContext) -> CheckResult:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
-from coach.guards import Guards, questions
+from coach.guards import Guards, ReplyContext, questions
 from coach.principles import PrincipleSet
 from coach.retrieval import PrincipleRetriever
 from coach.safety import Encoder, SafetyTriage
@@ -219,7 +219,10 @@ class Reviewer:
                 seller_touched |= set(r.principles)
                 seller_turns.append(r)
             else:
-                r = self._coach_turn(t, seller_turns[-2:], seller_touched)
+                at_risk = bool(seller_turns) and any(
+                    f.name == "crisis" for f in seller_turns[-1].flags
+                )
+                r = self._coach_turn(t, seller_turns[-2:], seller_touched, at_risk)
             reviews.append(r)
         scorecard = self._scorecard(reviews)
         return Review(
@@ -264,10 +267,21 @@ class Reviewer:
         )
 
     def _coach_turn(
-        self, t: TurnRecord, recent: Sequence[TurnReview], seller_touched: set[str]
+        self,
+        t: TurnRecord,
+        recent: Sequence[TurnReview],
+        seller_touched: set[str],
+        at_risk: bool = False,
     ) -> TurnReview:
         text = t.text
         flags: list[Flag] = []
+        # A person at risk needs care, not a question about their pipeline: a coach turn that
+        # answers crisis language with coaching is the coach's worst failure, flagged first.
+        coached_through = (
+            at_risk and not self.guards.crisis_safe(text, ReplyContext(crisis=True)).passed
+        )
+        if coached_through:
+            flags.append(Flag("coached_through_crisis", text[:200]))
         qs = questions(text)
         opens = [q for q in qs if self.guards.open_question(q).passed is not False]
         for q in qs:
@@ -316,7 +330,10 @@ class Reviewer:
             and len(opens) == 1
             and leading.passed is not False
             and advice.passed is not False
+            and not coached_through
         )
+        if coached_through and relevant is not None:
+            relevant = False  # on a principle or not, it was the wrong thing to ask
         return TurnReview(
             seq=t.seq,
             role="coach",
@@ -372,6 +389,9 @@ class Reviewer:
             ),
             "telling": telling,
             "crisis": any(f.name == "crisis" for t in seller for f in t.flags),
+            "coached_through_crisis": [
+                t.seq for t in turns for f in t.flags if f.name == "coached_through_crisis"
+            ],
             "explored": explored,
             "never_explored": [p for p in self.principles.ids if p not in explored],
         }
@@ -424,6 +444,9 @@ def to_markdown(review: Review, principles: PrincipleSet) -> str:
     ]
     if s["crisis"]:
         lines += ["**The seller used crisis language in this session: check on them first.**", ""]
+    for seq in s["coached_through_crisis"]:
+        turn = next(t for t in review.turns if t.seq == seq)
+        lines += [f"**The coach coached through it at turn {seq}:** \u201c{turn.text}\u201d", ""]
     lines += ["## Turn by turn", ""]
     for t in review.turns:
         who = "Seller" if t.role == "seller" else "Coach"

@@ -32,9 +32,13 @@ def gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _check_mechanics(result: TurnResult, streamed: str) -> None:
     assert result.behavior is Behavior.SOCRATIC
-    assert streamed.strip(), "the model streamed nothing"
     first = result.guard.model_checks[0]
-    assert first["raw"] == streamed  # what streamed is what was guarded
+    assert first["length"] > 0, "the model wrote nothing"
+    # Only sentences that passed the prefix checks are streamed, and a failed attempt's text
+    # is kept nowhere in the result.
+    assert "raw" not in first and "principle:" not in streamed.lower()
+    if result.guard.model_passed:
+        assert " ".join(streamed.split()) in result.reply
     assert result.guard.model_passed in (True, False)
     assert result.guard.final_passed  # the model's reply or the scripted fallback
     if not result.guard.model_passed:
@@ -52,10 +56,9 @@ def test_local_tier_loads_streams_stops_and_is_guarded(make_coach, gguf: Path) -
     pieces = [e for e in events if isinstance(e, str)]
     result = events[-1]
     assert isinstance(result, TurnResult) and result.tier == "local"
-    assert len(pieces) > 3  # token by token
     _check_mechanics(result, "".join(pieces))
     # The token cap is honoured (40 tokens is at most a few hundred characters).
-    assert len(result.guard.model_checks[0]["raw"]) < 400
+    assert result.guard.model_checks[0]["length"] < 400
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -43,7 +45,9 @@ def test_a_streamed_reply_over_http_is_guarded_and_used(make_coach, server: Fake
     server.behaviours.append(("reply", GOOD))
     events = list(coach_for(make_coach, server).stream(BLAME))
     result = events[-1]
-    assert sum(isinstance(e, str) for e in events) > 5  # it really streamed
+    # It streamed over HTTP, and reached the seller sentence by sentence, each one checked.
+    assert next(e for e in events if isinstance(e, str)).startswith("You told your VP")
+    assert sum(isinstance(e, str) for e in events) >= 2
     assert result.reply.startswith("You told your VP") and result.guard.model_passed is True
     request = server.requests[0]
     assert request["path"] == "/v1/chat/completions" and request["body"]["stream"] is True
@@ -93,3 +97,24 @@ def test_an_unreachable_server_falls_back(make_coach) -> None:
     result = make_coach(build_chat_model(settings).model, timeout_s=2).respond(BLAME)
     assert result.guard.fallback
     assert "could not be reached" in (result.notice or "")
+
+
+OBEYING = [
+    json.loads(line)
+    for line in (Path(__file__).parent / "fixtures" / "obeying_replies.jsonl")
+    .read_text()
+    .splitlines()
+]
+
+
+@pytest.mark.parametrize("row", OBEYING, ids=lambda r: r["id"])
+def test_a_reply_that_obeys_an_injection_never_passes(make_coach, server: FakeOpenAI, row) -> None:  # type: ignore[no-untyped-def]
+    """A model that obeys while keeping the form (one question, a PRINCIPLE line) is caught:
+    its reply is not shown, not streamed, and not printed in the result."""
+    server.behaviours.extend([("reply", row["reply"]), ("reply", row["reply"])])
+    events = list(coach_for(make_coach, server).stream(BLAME))
+    result = events[-1]
+    assert result.guard.model_passed is False and result.guard.fallback
+    streamed = "".join(e for e in events if isinstance(e, str))
+    first_line = row["reply"].splitlines()[0]
+    assert first_line not in streamed and first_line not in json.dumps(result.as_dict())

@@ -163,3 +163,22 @@ def test_review_cli_json_and_md(tmp_path: Path, _vector_cache: Path) -> None:
     (tmp_path / "bin.dat").write_bytes(b"\x00\x01\x02")
     bad = cli(str(tmp_path / "bin.dat"))
     assert bad.returncode == 2 and "binary file" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_coach_who_coaches_through_a_crisis_fails_and_the_turn_is_quoted(
+    reviewer: Reviewer,
+) -> None:
+    text = (
+        "Seller: Honestly I don't see the point of anything anymore. Sometimes I think everyone "
+        "would be better off if I wasn't around.\n"
+        "Coach: Looking at this week in the mirror, where were you a leader?\n"
+        "Seller: I guess I helped the new rep a bit.\n"
+        "Coach: What did the new rep do differently because of you?\n"
+    )
+    review = reviewer.review(read_transcript(text.encode(), "t.txt"))
+    s = review.scorecard
+    assert s["crisis"] and s["coached_through_crisis"] == [2]
+    assert s["socratic_quality"] == 0.5 and s["principle_fidelity"] != 1.0
+    md = to_markdown(review, reviewer.principles)
+    assert md.index("check on them first") < md.index("## Turn by turn")
+    assert "coached through it at turn 2" in md and "where were you a leader?" in md
