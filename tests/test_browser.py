@@ -104,6 +104,29 @@ def test_a_reflection_in_a_real_browser(app_url: str, browser, tmp_path: Path) -
     assert question.is_visible() and citation.is_visible()
 
 
+def test_a_check_in_with_resources_on_a_phone(app_url: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Passive ideation gets the plain question and the resources, visible on a phone-sized
+    window, where the sidebar (and its help line) is collapsed."""
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.goto(app_url, wait_until="networkidle")
+    page.get_by_role("heading", name="Reflect", exact=True).wait_for(timeout=120_000)
+    box = page.get_by_placeholder("What happened this week?")
+    box.fill(
+        "Honestly I don't see the point of anything anymore. Sometimes I think everyone would "
+        "be better off if I wasn't around."
+    )
+    box.press("Enter")
+    question = page.get_by_text("are you having thoughts of suicide", exact=False)
+    question.wait_for(timeout=60_000)
+    line = page.get_by_text("call or text 988 (Suicide & Crisis Lifeline)", exact=False).first
+    line.scroll_into_view_if_needed()
+    shot = tmp_path / "check-in-phone.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"\nscreenshot: {shot}")
+    assert question.is_visible() and line.is_visible()
+    assert page.get_by_text("Principle:", exact=False).count() == 0  # no coaching
+
+
 def test_challenge_and_review_pages_in_a_real_browser(
     app_url: str, browser, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
