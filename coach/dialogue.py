@@ -12,7 +12,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -146,8 +146,19 @@ class Coach:
         """Like `respond`, but yields the model's text as it arrives, then the final result.
 
         The final reply can differ from the streamed text: when the model's reply fails the
-        guards, the result carries the corrected or fallback reply and a notice.
+        guards, the result carries the corrected or fallback reply and a notice. When the
+        message held hidden characters, the result says they were removed.
         """
+        hidden: str | None = None
+        for event in self._turn(messages):
+            if isinstance(event, Triage):
+                hidden = self.d.safety.rules.hidden_notice(event.notes)
+            elif isinstance(event, TurnResult) and hidden and not event.notice:
+                yield replace(event, notice=hidden)
+            else:
+                yield event
+
+    def _turn(self, messages: Sequence[Message]) -> Iterator[str | TurnResult | Triage]:
         start = self.d.clock()
         latest = _latest_user(messages)
         view = self.read_session(messages[:-1])
@@ -156,6 +167,7 @@ class Coach:
             return
 
         triage = self.d.safety.triage(latest)
+        yield triage  # for `stream`, which tells the seller what was removed
         if triage.verdict is Verdict.CRISIS or view.crisis:
             yield self._crisis(triage, view, start)
             return

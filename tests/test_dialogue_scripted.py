@@ -222,3 +222,12 @@ def test_anything_but_a_clear_no_stays_in_support(make_coach) -> None:
             Message("user", answer),
         ]
         assert coach.respond(turns).behavior.value in CARE, answer
+
+
+def test_hidden_characters_are_removed_and_the_seller_is_told(make_coach) -> None:
+    from coach.dialogue import Behavior, Message
+
+    text = "I told my VP the deal slipped because the product team ship\u200bped late."
+    result = make_coach().respond([Message("user", text)])
+    assert result.behavior is Behavior.SOCRATIC
+    assert result.notice and "zero-width characters" in result.notice

@@ -125,6 +125,7 @@ class _SafetyFile(BaseModel):
     off_topic: _Redirect
     language: str
     hidden_name: str
+    hidden_notice: str
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,10 @@ class Triage:
     @property
     def ok(self) -> bool:
         return self.verdict is Verdict.OK
+
+
+# What the normaliser removes that the seller cannot see (decoded text is judged, not removed).
+HIDDEN_NOTES = ("hidden tag characters", "zero-width characters")
 
 
 def flat(text: str) -> str:
@@ -183,6 +188,13 @@ class SafetyRules:
     @classmethod
     def load(cls, path: Path) -> SafetyRules:
         return cls(load_data_file(path, _SafetyFile, "Safety file"))
+
+    def hidden_notice(self, notes: Sequence[str]) -> str | None:
+        """One sentence saying what invisible text was removed from the message, if any."""
+        hidden = [n for n in notes if n in HIDDEN_NOTES]
+        if not hidden:
+            return None
+        return self.spec.hidden_notice.format(what=" and ".join(hidden))
 
     def without_false_alarms(self, text: str) -> str:
         for alarm in self.false_alarms:
