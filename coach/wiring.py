@@ -115,9 +115,19 @@ def build_safety(settings: Settings, stack: RetrievalStack) -> SafetyTriage:
         return LinearClassifier.trained(name, examples, stack.encoder.encode, cache, ENCODER_ID)
 
     classifiers = Classifiers(
+        # Requests of every kind are not risk either: "how to be a millionaire" and "tell me
+        # how to steal a car" are not method seeking.
         risk=train(
             "risk-classifier",
-            {"none": crisis.none + signals, "concern": crisis.concern, "acute": crisis.acute},
+            {
+                "none": crisis.none
+                + signals
+                + requests.off_topic
+                + requests.injection
+                + requests.manipulation,
+                "concern": crisis.concern,
+                "acute": crisis.acute,
+            },
         ),
         check_in=train(
             "check-in-classifier", {"not_no": crisis.check_in_not_no, "no": crisis.check_in_no}

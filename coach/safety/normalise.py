@@ -190,6 +190,7 @@ def _base64_readings(text: str, common_words: frozenset[str]) -> list[str]:
             decoded = base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError, ValueError):
             continue
+        decoded = " ".join(decoded.split())  # line breaks are not "unprintable" text
         if decoded.isprintable() and _reads_as_words(decoded, common_words) >= 0.4:
-            out.append(" ".join(decoded.split()))
+            out.append(decoded)
     return out
