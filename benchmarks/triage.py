@@ -14,6 +14,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from coach.cases import load_cases
@@ -38,20 +39,30 @@ def main() -> int:
         stack = build_retrieval(settings)
         triage = build_safety(settings, stack)
         triage.triage("warm up")
-        times = []
+        cold, warm = [], []
         for text in texts:
             stack.encoder.forget()
-            start = time.perf_counter()
-            triage.triage(text)
-            times.append((time.perf_counter() - start) * 1000)
-    median = statistics.median(times)
-    p95 = sorted(times)[int(0.95 * (len(times) - 1))]
+            cold.append(_ms(triage.triage, text))
+            warm.append(_ms(triage.triage, text))  # its sentence vectors now remembered
+    for name, times in (("first sight", cold), ("vectors known", warm)):
+        p95 = sorted(times)[int(0.95 * (len(times) - 1))]
+        print(
+            f"triage, {name}: median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms "
+            f"over {len(times)} messages"
+        )
+    median = statistics.median(cold)
     verdict = "ok" if median <= BUDGET_MS else "OVER"
     print(
-        f"triage: median {median:.1f} ms, p95 {p95:.1f} ms over {len(times)} messages "
-        f"(budget {BUDGET_MS:.0f} ms median) {verdict}"
+        f"budget {BUDGET_MS:.0f} ms median at first sight: {verdict} (the sentence vectors are "
+        "most of it, and retrieval reuses them in the same turn)"
     )
     return 1 if args.strict and median > BUDGET_MS else 0
+
+
+def _ms(triage: Callable[[str], object], text: str) -> float:
+    start = time.perf_counter()
+    triage(text)
+    return (time.perf_counter() - start) * 1000
 
 
 if __name__ == "__main__":
