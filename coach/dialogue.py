@@ -122,6 +122,7 @@ class CoachDeps:
     chat: ChatModelChoice
     wrap_up_after_turns: int = 8
     model_timeout_s: float = 30.0
+    max_reply_chars: int = 1200  # about three times the longest reply the guards accept
     clock: Callable[[], float] = time.perf_counter
     # Planted in the system prompt; a reply that contains it has leaked the prompt.
     canary: str = field(default_factory=lambda: f"PC-{secrets.token_hex(4).upper()}")
@@ -463,7 +464,8 @@ class Coach:
             "turn",
             principles=self._principles_block(retrieved),
             history=_history(messages[:-1]),
-            message=latest,
+            # A pasted document is data: it cannot close the delimiters that mark it as such.
+            message=latest.replace("<<<", "‹‹‹").replace(">>>", "›››"),
             stage=stage,
             stage_hint=_STAGE_HINTS[stage],
             focus_id=ranked[0],
@@ -488,6 +490,12 @@ class Coach:
             deadline = start + self.d.model_timeout_s
             for chunk in model.stream(chat):
                 raw += str(chunk.content)
+                if len(raw) > self.d.max_reply_chars:
+                    # A coach reply is a sentence and a question; a model that rambles on (a
+                    # server that ignores the token cap) has failed, and its retry must not
+                    # carry pages of history.
+                    raw = raw[: self.d.max_reply_chars]
+                    break
                 if not blocked:
                     # Only whole sentences that have passed the checks a prefix can fail (a
                     # leak, obeying an injection) reach the screen; the rest waits.

@@ -118,3 +118,16 @@ def test_a_reply_that_obeys_an_injection_never_passes(make_coach, server: FakeOp
     streamed = "".join(e for e in events if isinstance(e, str))
     first_line = row["reply"].splitlines()[0]
     assert first_line not in streamed and first_line not in json.dumps(result.as_dict())
+
+
+def test_a_rambling_model_is_cut_off_and_its_retry_stays_small(
+    make_coach, server: FakeOpenAI
+) -> None:
+    """A server that ignores the token cap: the coach stops reading, and the retry does not
+    send pages of history back (llama.cpp answered that with HTTP 400)."""
+    server.behaviours.extend([("reply", "You blamed the product team. " * 300), ("reply", GOOD)])
+    result = coach_for(make_coach, server).respond(BLAME)
+    assert result.guard.model_passed is False and result.guard.retried
+    assert result.reply.startswith("You told your VP")
+    sent = server.requests[1]["body"]["messages"]
+    assert max(len(m["content"]) for m in sent if m["role"] == "assistant") <= 1200

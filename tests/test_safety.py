@@ -85,6 +85,7 @@ def test_passive_ideation_and_burden_get_the_check_in(safety, text: str) -> None
         "I want to die",
         "I've been saving up my sleeping pills",
         "i don't plan on being alive by then",
+        "how long would it take to starve myself",
     ],
 )
 def test_acute_language_is_caught_by_the_patterns_alone(text: str) -> None:
