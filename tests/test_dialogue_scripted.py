@@ -144,6 +144,17 @@ def test_asking_to_finish_gives_the_wrap_up(make_coach) -> None:
     assert results[-1].behavior is Behavior.WRAP_UP
 
 
+def test_done_with_everything_is_care_not_a_wrap_up(make_coach) -> None:
+    # "I'm done" reads as a wish to finish; with "everything" and "this life" it is a risk, and
+    # the triage must see it before the wrap-up does.
+    results = talk(
+        make_coach(),
+        "I missed plan again.",
+        "I'm done. Not with the deal. With everything. I just don't want to keep doing this life.",
+    )
+    assert results[-1].behavior in (Behavior.CHECK_IN, Behavior.CRISIS)
+
+
 def test_wrap_up_without_a_commitment_asks_for_one(make_coach) -> None:
     results = talk(make_coach(), "I took credit for the SE's work in the forecast call.", "/done")
     assert "What is one concrete thing you will do differently" in results[-1].reply

@@ -7,6 +7,11 @@ process"). scikit-learn fits them (multinomial logistic regression) when their t
 changes, at `coach ingest` or on first use; the weights are cached as one plain array keyed by
 the data, so a running coach multiplies numbers and never imports scikit-learn (its import alone
 costs about a second of start-up).
+
+The MiniLM model was trained on English and reads other languages as noise, so the risk
+classifier for Spanish, Portuguese, French and German has no vector: it reads hashed character
+n-grams of each word, which hold across inflections ("ritzen", "geritzt"; "réveiller",
+"réveillerai") and missing accents.
 """
 
 from __future__ import annotations
@@ -27,30 +32,68 @@ HASH_BITS = 15  # 32,768 buckets: few collisions for a few thousand short messag
 _TOKEN = re.compile(r"[a-z0-9\u00c0-\u024f]+")
 
 
-def word_features(text: str) -> tuple[NDArray[np.int64], float]:
-    """Hashed buckets of the text's words and neighbouring word pairs, and their L2 weight."""
+_ACCENTS = str.maketrans("àáâãäåèéêëìíîïòóôõöùúûüçñß", "aaaaaaeeeeiiiiooooouuuucns")
+
+
+def _words(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower().replace("'", " ").replace("’", " "))
+
+
+def word_grams(text: str) -> list[str]:
+    """The text's words and neighbouring word pairs."""
     words = _TOKEN.findall(text.lower().replace("'", "").replace("’", ""))
+    return words + [f"{a} {b}" for a, b in pairwise(words)]
+
+
+def char_grams(text: str) -> list[str]:
+    """Words, word pairs and 3- to 5-letter pieces of each word, accents folded."""
+    words = [w.translate(_ACCENTS) for w in _words(text)]
     grams = words + [f"{a} {b}" for a, b in pairwise(words)]
+    for w in words:
+        padded = f"<{w}>"
+        grams += [padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
+    return grams
+
+
+# name -> (what to hash, hash bits)
+FEATURES: dict[str, tuple[Callable[[str], list[str]], int]] = {
+    "words": (word_grams, HASH_BITS),
+    "chars": (char_grams, 17),  # several times more grams per text: more buckets
+}
+
+
+def hashed(text: str, kind: str = "words") -> tuple[NDArray[np.int64], float]:
+    """Hashed buckets of the text's features, and their L2 weight."""
+    grams_of, bits = FEATURES[kind]
+    grams = grams_of(text)
     if not grams:
         return np.zeros(0, dtype=np.int64), 0.0
-    mask = (1 << HASH_BITS) - 1
+    mask = (1 << bits) - 1
     buckets = np.unique(np.array([zlib.crc32(g.encode()) & mask for g in grams], dtype=np.int64))
     return buckets, 1.0 / float(np.sqrt(len(buckets)))
 
 
+def word_features(text: str) -> tuple[NDArray[np.int64], float]:
+    return hashed(text, "words")
+
+
 @dataclass(frozen=True)
 class LinearClassifier:
-    """Softmax over dense and hashed word features; `classes` names the columns."""
+    """Softmax over dense and hashed features; `classes` names the columns. A classifier with
+    no dense part (`dense` has no rows) reads the texts alone: pass vectors of width 0."""
 
     classes: tuple[str, ...]
     dense: Vectors  # (dims, k)
-    words: Vectors  # (2**HASH_BITS, k)
+    words: Vectors  # (2**bits, k)
     bias: Vectors  # (k,)
+    features: str = "words"
 
     def probabilities(self, vectors: Vectors, texts: Sequence[str]) -> Vectors:
+        if not self.dense.shape[0]:
+            vectors = np.zeros((len(texts), 0), dtype=np.float32)
         logits = vectors @ self.dense + self.bias
         for row, text in enumerate(texts):
-            buckets, weight = word_features(text)
+            buckets, weight = hashed(text, self.features)
             if len(buckets):
                 logits[row] += self.words[buckets].sum(axis=0) * weight
         if self.dense.shape[1] == 1:  # two classes: scikit-learn fits one logit
@@ -70,19 +113,22 @@ class LinearClassifier:
         cls,
         name: str,
         examples: Mapping[str, Sequence[str]],
-        encode: Callable[[Sequence[str]], Vectors],
+        encode: Callable[[Sequence[str]], Vectors] | None,
         cache: VectorCache,
         encoder_id: str,
         c: float = 2.0,
+        features: str = "words",
     ) -> LinearClassifier:
-        """Fit on labelled texts (class -> texts), or load the weights fitted on the same data."""
+        """Fit on labelled texts (class -> texts), or load the weights fitted on the same data.
+        `encode` None: no dense part, the hashed features alone."""
         classes = tuple(examples)
+        bits = FEATURES[features][1]
         key = fingerprint(
             [
-                encoder_id,
+                encoder_id if encode is not None else "no-vectors",
                 name,
                 f"C={c}",
-                f"bits={HASH_BITS}",
+                f"{features}:bits={bits}",
                 *(f"\1{k}\2" + "\3".join(v) for k, v in examples.items()),
             ]
         )
@@ -90,25 +136,29 @@ class LinearClassifier:
         def fit() -> Vectors:
             texts = [t for k in classes for t in examples[k]]
             labels = np.array([i for i, k in enumerate(classes) for _ in examples[k]])
-            return _fit(encode(texts), texts, labels, c)
+            x = encode(texts) if encode is not None else np.zeros((len(texts), 0), np.float32)
+            return _fit(x, texts, labels, c, features)
 
         packed = cache.get(name, key, fit)
-        dims = packed.shape[0] - 1 - (1 << HASH_BITS)
-        return cls(classes, packed[:dims], packed[dims:-1], packed[-1])
+        dims = packed.shape[0] - 1 - (1 << bits)
+        return cls(classes, packed[:dims], packed[dims:-1], packed[-1], features)
 
 
-def _fit(x: Vectors, texts: Sequence[str], y: NDArray[np.int64], c: float) -> Vectors:
+def _fit(
+    x: Vectors, texts: Sequence[str], y: NDArray[np.int64], c: float, features: str = "words"
+) -> Vectors:
     """Balanced logistic regression; weights and bias packed as one (dims + buckets + 1, k)."""
     from scipy.sparse import csr_matrix, hstack
     from sklearn.linear_model import LogisticRegression
 
+    bits = FEATURES[features][1]
     rows, cols, vals = [], [], []
     for i, text in enumerate(texts):
-        buckets, weight = word_features(text)
+        buckets, weight = hashed(text, features)
         rows += [i] * len(buckets)
         cols += buckets.tolist()
         vals += [weight] * len(buckets)
-    words = csr_matrix((vals, (rows, cols)), shape=(len(texts), 1 << HASH_BITS), dtype=np.float32)
+    words = csr_matrix((vals, (rows, cols)), shape=(len(texts), 1 << bits), dtype=np.float32)
     features = hstack([csr_matrix(x), words]).tocsr()
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
     model.fit(features, y)

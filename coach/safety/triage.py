@@ -113,6 +113,10 @@ class _Thresholds(BaseModel):
     manipulation: float = Field(gt=0, lt=1)
     off_topic: float = Field(gt=0, lt=1)
     off_topic_sentence: float = Field(gt=0, lt=1)
+    risk_other_language: float = Field(
+        gt=0, lt=1, description="the same, for a message not in English (character n-grams)"
+    )
+    risk_other_language_sentence: float = Field(gt=0, lt=1)
 
 
 class _SafetyFile(BaseModel):
@@ -124,6 +128,7 @@ class _SafetyFile(BaseModel):
     manipulation: _Redirect
     off_topic: _Redirect
     language: str
+    language_help: str
     hidden_name: str
     hidden_notice: str
 
@@ -178,7 +183,8 @@ class SafetyRules:
             v: (flat(r.redirect), flat(r.redirect_again or r.redirect))
             for v, r in self.requests.items()
         }
-        self.redirects[Verdict.LANGUAGE] = (self.language_reply, self.language_reply)
+        answer = f"{self.language_reply} {flat(spec.language_help)}"
+        self.redirects[Verdict.LANGUAGE] = (answer, answer)
         self.default_names = {v: r.default_name for v, r in self.requests.items()}
         self.names = {
             v: [(re.compile(n.pattern, re.IGNORECASE), n.says) for n in r.names]
@@ -248,12 +254,14 @@ class Encoder(Protocol):
 
 @dataclass(frozen=True)
 class Classifiers:
-    """The trained layers: risk (none, concern, acute), the answer to a check-in (no, not_no),
-    and requests (on_topic, off_topic, injection, manipulation)."""
+    """The trained layers: risk (none, concern, acute), the same for messages not in English,
+    the answer to a check-in (no, not_no), and requests (on_topic, off_topic, injection,
+    manipulation)."""
 
     risk: LinearClassifier
     check_in: LinearClassifier
     requests: LinearClassifier
+    risk_other_language: LinearClassifier | None = None
 
 
 @dataclass
@@ -280,7 +288,11 @@ class SafetyTriage:
     encoder: Encoder
     classifiers: Classifiers
     languages: LanguageGuesser
-    max_sentences: int = 40  # a pasted page is judged on its first and last sentences
+    # A pasted page is read as this many sentences spread over it, plus the `suspects` others
+    # that a cheap screen (character n-grams, no vectors) rates most like risk: the work stays
+    # bounded and a sentence buried in the middle of the notes is still read.
+    max_sentences: int = 40
+    suspects: int = 8
 
     def normalise(self, text: str) -> Normalised:
         # English's common words tell decoded text that reads as words from noise.
@@ -335,21 +347,26 @@ class SafetyTriage:
         The whole message is the classifier's best witness; a single sentence or pair decides
         alone only when it is very clear (out of context "I've done it the last two years"
         reads like a goodbye). The English sentence vectors read other languages poorly (a
-        French instruction scored as a goodbye), so there the multilingual patterns decide.
+        French instruction scored as a goodbye), so there the patterns and a classifier over
+        character n-grams decide.
         """
         found = self.rules.risk_pattern(text)
         if found is not None and (found[0] is Verdict.CRISIS or not language.english):
             return found[0], found[1], "pattern"
-        if not language.english:
-            return None
         units = units or self._units(text)
         t = self.rules.thresholds
-        clf = self.classifiers.risk
+        if language.english:
+            clf, whole_bar, sentence_bar = self.classifiers.risk, t.risk, t.risk_sentence
+        elif self.classifiers.risk_other_language is not None:
+            clf = self.classifiers.risk_other_language
+            whole_bar, sentence_bar = t.risk_other_language, t.risk_other_language_sentence
+        else:
+            return None
         p = clf.probabilities(units.vectors, units.texts)
         concern, acute = p[:, clf.column("concern")], p[:, clf.column("acute")]
         score = concern + acute
-        bars = np.full(len(score), t.risk_sentence, dtype=np.float32)
-        bars[units.whole] = t.risk
+        bars = np.full(len(score), sentence_bar, dtype=np.float32)
+        bars[units.whole] = whole_bar
         over = np.flatnonzero(score >= bars)
         if len(over):
             best = int(over[np.argmax(score[over])])
@@ -413,11 +430,20 @@ class SafetyTriage:
             return Verdict.OFF_TOPIC, units.texts[best], "classifier"
         return None
 
+    def _bounded(self, parts: list[str]) -> list[str]:
+        keep = set(_spread(len(parts), self.max_sentences - self.suspects))
+        screen = self.classifiers.risk_other_language
+        rest = [i for i in range(len(parts)) if i not in keep]
+        if screen is not None and rest:
+            p = screen.probabilities(np.zeros((len(rest), 0), np.float32), [parts[i] for i in rest])
+            risk = p[:, screen.column("concern")] + p[:, screen.column("acute")]
+            keep |= {rest[int(j)] for j in np.argsort(-risk)[: self.suspects]}
+        return [parts[i] for i in sorted(keep)]
+
     def _units(self, text: str) -> _Units:
         parts = [s for s in split_sentences(text) if len(s.split()) >= 2] or [text or " "]
         if len(parts) > self.max_sentences:
-            half = self.max_sentences // 2
-            parts = parts[:half] + parts[-half:]
+            parts = self._bounded(parts)
         vecs = self.encoder.encode(parts)
         rows = [vecs]
         texts = list(parts)
@@ -428,6 +454,12 @@ class SafetyTriage:
         rows.append(_unit(vecs.sum(axis=0, keepdims=True)))
         texts.append(" ".join(parts))
         return _Units(texts, np.vstack(rows).astype(np.float32), len(parts))
+
+
+def _spread(n: int, k: int) -> list[int]:
+    """k indexes spread evenly over range(n), first and last included."""
+    step = (n - 1) / (k - 1)
+    return sorted({round(i * step) for i in range(k)})
 
 
 def _unit(v: NDArray[np.float32]) -> NDArray[np.float32]:
