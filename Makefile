@@ -69,6 +69,7 @@ evals: install-local index
 	$(BIN)/coach eval --tier scripted --report-only --quiet \
 		--dataset evals/datasets/blind_safety.jsonl --dataset evals/datasets/final_blind_safety.jsonl \
 		--dataset evals/datasets/blind_safety_v2.jsonl --dataset evals/datasets/blind_idioms_attacks.jsonl \
+		--dataset evals/datasets/blind_safety_v3.jsonl --dataset evals/datasets/blind_safety_intl.jsonl \
 		--md $(REPORTS)/blind.md --cases $(REPORTS)/blind-cases.jsonl
 	@# Real text from public suites, read where it lies and never copied here (report only).
 	@if [ -d $(EXTERNAL) ]; then \
@@ -86,6 +87,7 @@ evals: install-local index
 bench: index
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/triage.py
+	$(BIN)/python benchmarks/long_input.py
 
 clean:
 	rm -rf $(VENV) .coach .pytest_cache .mypy_cache .ruff_cache

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="Pivot Coach", page_icon=":material/explore:", layout="centered")
+from coach.incidents import record, sentence
+
+# A local icon: a ":material/..." favicon makes the browser fetch it from fonts.gstatic.com, and
+# nothing here should leave the machine.
+FAVICON = str(Path(__file__).resolve().parent / "views" / "assets" / "favicon.png")
+st.set_page_config(page_title="Pivot Coach", page_icon=FAVICON, layout="centered")
 
 page = st.navigation(
     [
@@ -13,4 +20,8 @@ page = st.navigation(
         st.Page("views/pages/review.py", title="Review", icon=":material/rate_review:"),
     ]
 )
-page.run()
+try:
+    page.run()
+except Exception as exc:  # the one boundary: a sentence on screen, the traceback in the log
+    # (st.rerun and st.stop raise BaseExceptions, which pass through.)
+    st.error(sentence(record(exc), "This page hit an unexpected error"))

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
 from coach.guards import Guards, sentences
+from coach.limits import Limits
 from coach.llm import ChatModelChoice
 from coach.principles import PrincipleSet
 from coach.prompts import PromptLibrary
@@ -196,7 +197,9 @@ class ChallengeEngine:
         prompts: PromptLibrary,
         chat: ChatModelChoice,
         clock: Callable[[], float] = time.perf_counter,
+        limits: Limits | None = None,
     ) -> None:
+        self.limits = limits or Limits()
         self.principles = principles
         self.retriever = retriever
         self.guards = guards
@@ -343,7 +346,7 @@ class ChallengeEngine:
         self, text: str, channel: Channel = "slack", declared: Sequence[str] = ()
     ) -> DraftReport:
         """Blame, going first, the closing question, length, principles touched and missed."""
-        body = _body(text)
+        body = _body(self.limits.message(text, "The draft"))
         if not body.strip():
             raise ChallengeInputError("The draft is empty: paste the message you want checked.")
         sents = [s for s in sentences(body.replace("\n", " ")) if s.strip()]
@@ -413,6 +416,7 @@ class ChallengeEngine:
     def _validated(self, request: ChallengeRequest) -> ChallengeRequest:
         if not request.situation or not request.situation.strip():
             raise ChallengeInputError("Describe your team's situation in a sentence or two first.")
+        self.limits.message(request.situation, "The situation")
         if request.channel not in self.script.spec.channels:
             raise ChallengeInputError("The channel must be slack or email.")
         if request.tone not in ("warm", "direct"):

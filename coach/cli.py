@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from coach.errors import CoachError
+from coach.inert import for_terminal
+from coach.limits import readable
 from coach.settings import PROJECT_ROOT, Settings
 
 DEFAULT_DATASETS = PROJECT_ROOT / "evals" / "datasets"
@@ -17,6 +20,7 @@ DEFAULT_THRESHOLDS = PROJECT_ROOT / "evals" / "thresholds.yaml"
 
 if TYPE_CHECKING:
     from coach.dialogue import Message
+    from coach.sessions import ReflectionLog
 
 
 class CliError(CoachError):
@@ -24,12 +28,36 @@ class CliError(CoachError):
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from coach.settings import load_settings
+
     overrides: dict[str, object] = {}
     if getattr(args, "principles", None):
         overrides["principles_path"] = Path(args.principles)
     if getattr(args, "tier", None):
         overrides["tier"] = args.tier
-    return Settings(**overrides)  # type: ignore[arg-type]
+    return load_settings(**overrides)
+
+
+def _stdin_text() -> str:
+    """stdin as text, or one sentence saying where it is not UTF-8."""
+    raw = sys.stdin.buffer.read()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CliError(
+            f"stdin is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start}): "
+            "save it as UTF-8 and send it again."
+        ) from None
+
+
+def _text_arg(parts: Sequence[str], what: str) -> str:
+    """Words given on the command line, or stdin for '-'."""
+    text = " ".join(parts).strip()
+    if text == "-":
+        return _stdin_text().strip()
+    if any("\udc80" <= ch <= "\udcff" for ch in text):  # undecodable bytes in argv
+        raise CliError(f"The {what} holds bytes that are not UTF-8: retype it or pipe it as UTF-8.")
+    return text
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -47,12 +75,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_retrieve(args: argparse.Namespace) -> int:
     from coach.wiring import build_retrieval
 
-    text = " ".join(args.text).strip()
-    if text == "-":
-        text = sys.stdin.read().strip()
+    text = _text_arg(args.text, "text")
     if not text:
         raise CliError("Nothing to look up: give the reflection text as an argument.")
     settings = _settings(args)
+    text = settings.limits.message(text, "The text")
     stack = build_retrieval(settings, fast=True)
     n = len(stack.principles.principles)
     if not 1 <= args.k <= n:
@@ -80,6 +107,11 @@ def _read_turns(raw: str) -> list[Message]:
     except json.JSONDecodeError as exc:
         raise CliError(
             f"stdin is not valid JSON (line {exc.lineno}, column {exc.colno}): "
+            'send {"turns": [{"role": "user", "content": "..."}]}.'
+        ) from None
+    except (ValueError, RecursionError):  # a 5,000-digit number, nesting thousands deep
+        raise CliError(
+            "stdin JSON holds a number too long or nesting too deep to read: "
             'send {"turns": [{"role": "user", "content": "..."}]}.'
         ) from None
     turns = data.get("turns") if isinstance(data, dict) else None
@@ -110,7 +142,7 @@ def _read_turns(raw: str) -> list[Message]:
 def cmd_reply(args: argparse.Namespace) -> int:
     from coach.wiring import build_coach
 
-    turns = _read_turns(sys.stdin.read())
+    turns = _read_turns(_stdin_text())
     coach = build_coach(_settings(args), fast=True)
     result = coach.wrap_up(turns) if args.wrap_up else coach.respond(turns)
     if args.json:
@@ -126,16 +158,21 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from coach.dialogue import Behavior, Message
     from coach.wiring import build_coach
 
-    coach = build_coach(_settings(args))
+    settings = _settings(args)
+    coach = build_coach(settings)
     print(f"Pivot Coach: {coach.d.chat.label}.")
+    log = _chat_log(settings, coach)
     print("Write about your week. /done (or Ctrl-D) wraps up; Ctrl-C leaves.\n")
     turns: list[Message] = []
     while True:
         try:
-            line = input("you> ").strip()
+            line = readable(input("you> ").strip())
         except EOFError:
             line = "/done"
             print()
+        except UnicodeDecodeError:
+            print("coach> That line was not UTF-8 text; type it again.")
+            continue
         if not line:
             continue
         if line in ("/done", "/wrap"):
@@ -144,9 +181,21 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 return 0
             result = coach.wrap_up(turns)
         else:
+            try:
+                line = settings.limits.message(line)
+            except CoachError as exc:
+                print(f"coach> {exc}")
+                continue
             turns.append(Message("user", line))
-            result = coach.respond(turns)
-        print(f"coach> {result.reply}")
+            log = log and _save(log, partial(log.seller, line))  # before the model is asked
+            try:
+                result = coach.respond(turns)
+            except CoachError as exc:
+                print(f"coach> {exc}")
+                turns.pop()
+                continue
+        log = log and _save(log, partial(log.coach, result))
+        print(f"coach> {for_terminal(result.reply)}")
         for resource in result.resources:
             print(f"       - {resource}")
         if result.focus_principle and result.behavior is Behavior.SOCRATIC:
@@ -155,10 +204,37 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if result.notice:
             print(f"       ({result.notice})")
         if result.behavior is Behavior.WRAP_UP:
+            log and _save(log, log.end)
             return 0
         turns.append(
             Message("assistant", result.reply, result.principle_ids, result.behavior.value)
         )
+
+
+def _chat_log(settings: Settings, coach: Any) -> ReflectionLog | None:
+    """The store `coach chat` records into, as the app does; None (and a line) when it cannot."""
+    from coach.sessions import ReflectionLog
+    from coach.transcripts import StoreError, open_store
+
+    try:
+        store = open_store(settings)
+    except (StoreError, OSError) as exc:
+        print(f"(Not saving this conversation: {exc})")
+        return None
+    print(f"(Saved as you go in {settings.data_dir}; `coach transcripts list` shows it.)")
+    return ReflectionLog(store, coach.d.chat.tier.value, coach.d.chat.model_name)
+
+
+def _save(log: ReflectionLog, write: Callable[[], object]) -> ReflectionLog | None:
+    """Write to the store; on a failure say so once and go on unsaved (the chat still works)."""
+    from coach.transcripts import StoreError
+
+    try:
+        write()
+    except StoreError as exc:
+        print(f"(Stopped saving this conversation: {exc})")
+        return None
+    return log
 
 
 def _resolve_session(store: Any, ref: str) -> str:
@@ -187,7 +263,8 @@ def cmd_transcripts(args: argparse.Namespace) -> int:
             print("No sessions yet.")
         for s in [] if args.json else sessions:
             when = s.started_at[:16].replace("T", " ")
-            print(f"{s.id}  {when}  {s.mode:<9} {s.turn_count:>3} turns  {s.title or ''}")
+            title = for_terminal(s.title or "")
+            print(f"{s.id}  {when}  {s.mode:<9} {s.turn_count:>3} turns  {title}")
         return 0
     if not args.id:
         raise CliError(f"`coach transcripts {args.action}` needs a session id.")
@@ -197,7 +274,7 @@ def cmd_transcripts(args: argparse.Namespace) -> int:
         if args.format == "json":
             print(json.dumps(to_json(transcript), ensure_ascii=False, indent=2))
         else:
-            print(to_markdown(transcript, load_principles(settings.principles_path)))
+            print(for_terminal(to_markdown(transcript, load_principles(settings.principles_path))))
         return 0
     transcript = store.get(session_id)
     store.delete_session(session_id)
@@ -217,10 +294,9 @@ def cmd_challenge(args: argparse.Namespace) -> int:
     from coach.challenge import ChallengeRequest
     from coach.wiring import build_challenge
 
-    situation = " ".join(args.situation).strip()
-    if situation == "-":
-        situation = sys.stdin.read().strip()
+    situation = _text_arg(args.situation, "situation")
     _, coach, settings = _engines(args)
+    situation = settings.limits.message(situation, "The situation")
     engine = build_challenge(settings, coach)
     result = engine.draft(
         ChallengeRequest(
@@ -304,7 +380,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(review.as_json(), ensure_ascii=False, indent=2))
     else:
-        print(to_markdown(review, coach.d.principles))
+        print(for_terminal(to_markdown(review, coach.d.principles)))
     return 0
 
 
@@ -445,6 +521,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except RecursionError:  # JSON nested thousands deep, say
+        print("coach: the input is nested too deeply to read; flatten it.", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the one boundary: a sentence here, the traceback in the log
+        from coach.incidents import record, sentence
+
+        print(f"coach: {sentence(record(exc), 'The command failed')}", file=sys.stderr)
+        return 2
     return code
 
 

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from coach.errors import CoachError
 from coach.guards import GuardReport, Guards, ReplyContext, questions
+from coach.limits import Limits, readable
 from coach.llm import ChatModelChoice, Tier
 from coach.principles import PrincipleSet, Stage
 from coach.prompts import PromptLibrary
@@ -123,7 +124,10 @@ class CoachDeps:
     wrap_up_after_turns: int = 8
     model_timeout_s: float = 30.0
     max_reply_chars: int = 1200  # about three times the longest reply the guards accept
+    limits: Limits = field(default_factory=Limits)
+    model_retries: int = 1  # on a rate limit or server error, within the timeout; never a timeout
     clock: Callable[[], float] = time.perf_counter
+    sleep: Callable[[float], None] = time.sleep
     # Planted in the system prompt; a reply that contains it has leaked the prompt.
     canary: str = field(default_factory=lambda: f"PC-{secrets.token_hex(4).upper()}")
 
@@ -151,6 +155,7 @@ class Coach:
         message held hidden characters, the result says they were removed.
         """
         hidden: str | None = None
+        messages = _readable(messages)
         for event in self._turn(messages):
             if isinstance(event, Triage):
                 hidden = self.d.safety.rules.hidden_notice(event.notes)
@@ -161,16 +166,18 @@ class Coach:
 
     def _turn(self, messages: Sequence[Message]) -> Iterator[str | TurnResult | Triage]:
         start = self.d.clock()
-        latest = _latest_user(messages)
+        latest = self.d.limits.message(_latest_user(messages))
         view = self.read_session(messages[:-1])
-        if self.d.script.asks_to_wrap_up(latest):
-            yield self.wrap_up(messages, _start=start)
-            return
-
+        self.d.limits.turns(view.seller_turns + 1)
+        # Triage comes before everything, the wrap-up included: "I'm done. Not with the deal.
+        # With everything." asks for care, not a summary.
         triage = self.d.safety.triage(latest)
         yield triage  # for `stream`, which tells the seller what was removed
         if triage.verdict is Verdict.CRISIS or view.crisis:
             yield self._crisis(triage, view, start)
+            return
+        if triage.verdict is not Verdict.CONCERN and self.d.script.asks_to_wrap_up(latest):
+            yield self.wrap_up(messages, _start=start)
             return
         cleared = False
         if view.check_in_open:
@@ -239,6 +246,7 @@ class Coach:
     def wrap_up(self, messages: Sequence[Message], *, _start: float | None = None) -> TurnResult:
         """A short summary in the seller's words, one commitment, and the mirror question."""
         start = self.d.clock() if _start is None else _start
+        messages = _readable(messages)
         view = self.read_session(messages)
         if view.crisis:
             return self._crisis(Triage(Verdict.OK), view, start)
@@ -484,30 +492,22 @@ class Coach:
             )
 
         try:
-            raw = ""
-            shown = 0  # how much of `raw` has passed the prefix checks and been yielded
-            blocked = False
+            # The seller waits at most the configured timeout for the whole turn, retries and
+            # the guard's second attempt included.
             deadline = start + self.d.model_timeout_s
-            for chunk in model.stream(chat):
-                raw += str(chunk.content)
-                if len(raw) > self.d.max_reply_chars:
-                    # A coach reply is a sentence and a question; a model that rambles on (a
-                    # server that ignores the token cap) has failed, and its retry must not
-                    # carry pages of history.
-                    raw = raw[: self.d.max_reply_chars]
+            progress = _Progress()
+            tries = 0
+            while True:
+                try:
+                    yield from self._stream_attempt(model, chat, deadline, progress, ctx(()))
                     break
-                if not blocked:
-                    # Only whole sentences that have passed the checks a prefix can fail (a
-                    # leak, obeying an injection) reach the screen; the rest waits.
-                    ready = _shown_until(raw)
-                    if ready > shown:
-                        if self.d.guards.prefix_checks(raw[:ready], ctx(())).passed:
-                            yield raw[shown:ready]
-                            shown = ready
-                        else:
-                            blocked = True  # read on: the retry needs the whole attempt
-                if self.d.clock() > deadline:
-                    raise TimeoutError("no complete reply in time")
+                except Exception as exc:
+                    wait = self._retry_wait(exc, tries, deadline, progress)
+                    if wait is None:
+                        raise
+                    tries += 1
+                    self.d.sleep(wait)
+            raw, shown, blocked = progress.raw, progress.shown, progress.blocked
             reply, ids = parse_reply(raw)
             report = self._check_model(raw, ids, ctx(ids), view)
             attempts.append(_attempt(raw, report))
@@ -529,7 +529,10 @@ class Coach:
                         )
                     ),
                 ]
-                raw = str(model.invoke(chat).content)
+                left = deadline - self.d.clock()
+                if left < 1.0:
+                    raise TimeoutError("no time left for a second attempt")
+                raw = str(self._invoke(model, chat, left).content)
                 reply, ids = parse_reply(raw)
                 report = self._check_model(raw, ids, ctx(ids), view)
                 attempts.append(_attempt(raw, report))
@@ -583,6 +586,61 @@ class Coach:
                     model_checks=attempts or [{"error": reason}],
                 ),
             )
+
+    def _stream_attempt(
+        self, model: Any, chat: list[Any], deadline: float, progress: _Progress, ctx: ReplyContext
+    ) -> Iterator[str]:
+        """Stream one reply into `progress`, yielding the whole sentences that pass the checks a
+        prefix can fail (a leak, obeying an injection); the rest waits for the full reply."""
+        progress.raw, progress.blocked = "", False
+        for chunk in self._stream(model, chat, deadline - self.d.clock()):
+            progress.raw += str(chunk.content)
+            raw = progress.raw
+            if len(raw) > self.d.max_reply_chars:
+                # A coach reply is a sentence and a question; a model that rambles on (a server
+                # that ignores the token cap) has failed, and its retry must not carry pages.
+                progress.raw = raw[: self.d.max_reply_chars]
+                break
+            if not progress.blocked:
+                ready = _shown_until(raw)
+                if ready > progress.shown:
+                    if self.d.guards.prefix_checks(raw[:ready], ctx).passed:
+                        yield raw[progress.shown : ready]
+                        progress.shown = ready
+                    else:
+                        progress.blocked = True  # read on: the retry needs the whole attempt
+            if self.d.clock() > deadline:
+                raise TimeoutError("no complete reply in time")
+
+    def _stream(self, model: Any, chat: list[Any], left: float) -> Iterator[Any]:
+        # The openai tier takes a per-request timeout: what is left of the seller's budget.
+        if self.d.chat.tier is Tier.OPENAI:
+            return iter(model.stream(chat, timeout=max(left, 0.1)))
+        return iter(model.stream(chat))
+
+    def _invoke(self, model: Any, chat: list[Any], left: float) -> Any:
+        if self.d.chat.tier is Tier.OPENAI:
+            return model.invoke(chat, timeout=left)
+        return model.invoke(chat)
+
+    def _retry_wait(
+        self, exc: BaseException, tries: int, deadline: float, progress: _Progress
+    ) -> float | None:
+        """Seconds to wait before trying the model again, or None to give up now. A timeout is
+        never tried again (the seller has waited enough); a rate limit or a server error is,
+        once, when nothing has reached the screen and the wait fits the budget."""
+        if tries >= self.d.model_retries or progress.shown:
+            return None
+        names = {cls.__name__ for cls in type(exc).__mro__}
+        if names & {"APITimeoutError", "TimeoutError", "ReadTimeout", "TimeoutException"}:
+            return None
+        status = getattr(exc, "status_code", None)
+        transient = "APIConnectionError" in names or status in (408, 409, 429, 500, 502, 503)
+        if not transient:
+            return None
+        wait = min(_retry_after(exc), RETRY_AFTER_CAP_S)
+        # Room for the wait and a reply after it; otherwise the scripted question, now.
+        return wait if self.d.clock() + wait + 1.0 < deadline else None
 
     def _check_model(
         self, raw: str, ids: Sequence[str], ctx: ReplyContext, view: SessionView
@@ -739,6 +797,11 @@ def _answered_with_behavior(messages: Sequence[Message], n: int) -> bool:
     return nxt is not None and nxt.role == "assistant" and nxt.behavior is not None
 
 
+def _readable(messages: Sequence[Message]) -> list[Message]:
+    """Every message storable and printable: lone surrogates (from JSON) as U+FFFD."""
+    return [replace(m, content=readable(m.content)) for m in messages]
+
+
 def _latest_user(messages: Sequence[Message]) -> str:
     if not messages or messages[-1].role != "user":
         raise EmptyMessage("There is no message from you to answer yet.")
@@ -794,6 +857,31 @@ def _shown_until(raw: str) -> int:
         if len(raw[shown : m.end()].split()) >= 3:  # "1." alone is not a sentence
             shown = m.end()
     return shown
+
+
+# A server's Retry-After is honoured up to this; past it the seller gets the scripted question
+# rather than a wait ("Retry-After: 50" was once waited out in full).
+RETRY_AFTER_CAP_S = 2.0
+
+
+@dataclass
+class _Progress:
+    """One streamed attempt so far: the text, how much of it is on screen, and whether a
+    prefix failed the checks (then nothing more is shown)."""
+
+    raw: str = ""
+    shown: int = 0
+    blocked: bool = False
+
+
+def _retry_after(exc: BaseException) -> float:
+    """The server's Retry-After in seconds (0.5 when it gives none or gives a date)."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    try:
+        return max(0.0, float(headers.get("retry-after", 0.5)))
+    except (TypeError, ValueError):
+        return 0.5
 
 
 def _describe_error(exc: BaseException) -> str:

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from coach.errors import CoachError
+from coach.limits import readable
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -169,7 +170,8 @@ class MiniLMEncoder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
-        encodings = self._tokenizer.encode_batch(list(texts))
+        # The tokenizer rejects lone surrogates (JSON can carry them): read them as U+FFFD.
+        encodings = self._tokenizer.encode_batch([readable(t) for t in texts])
         # Batches of similar length keep padding (wasted attention work) small: one long text
         # must not make every short one in its batch cost 256 tokens.
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))

@@ -94,7 +94,9 @@ def build_chat_model(settings: Settings) -> ChatModelChoice:
                 api_key=key,
                 base_url=settings.openai_base_url,
                 timeout=settings.openai_timeout_s,
-                max_retries=settings.openai_max_retries,
+                # The coach retries itself (coach/dialogue.py), within the seller's budget: the
+                # SDK would try again after a timeout and wait out any Retry-After.
+                max_retries=0,
                 temperature=settings.temperature,
                 max_completion_tokens=settings.max_reply_tokens,
             )

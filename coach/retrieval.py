@@ -28,6 +28,13 @@ from coach.principles import PrincipleSet
 DENSE_TOP = 3
 RECENT_QUERIES = 2048
 LEXICAL_WEIGHT = 0.01
+# A pasted page of notes is read as at most this many sentences, spread evenly over it: each
+# sentence is one query vector, and the work must stay bounded whatever the length.
+MAX_QUERY_SENTENCES = 24
+# Chroma answers a query with one SQL statement holding every result id; 46 queries of the
+# whole collection passed SQLite's variable limit ("too many SQL variables"). Small batches
+# stay far below it.
+CHROMA_QUERY_BATCH = 8
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
@@ -98,6 +105,12 @@ class ChromaChunkSearch:
 
     def search(self, texts: Sequence[str]) -> list[list[ChunkMatch]]:
         vectors = self.encoder.encode(list(texts)).tolist()
+        out: list[list[ChunkMatch]] = []
+        for start in range(0, len(vectors), CHROMA_QUERY_BATCH):
+            out += self._query(vectors[start : start + CHROMA_QUERY_BATCH])
+        return out
+
+    def _query(self, vectors: list[list[float]]) -> list[list[ChunkMatch]]:
         result = self.collection.query(
             query_embeddings=vectors,
             n_results=self.size,
@@ -198,8 +211,12 @@ class Lexicon:
         return out
 
 
-def sentences(text: str) -> list[str]:
+def sentences(text: str, limit: int = MAX_QUERY_SENTENCES) -> list[str]:
+    """The text's sentences; past `limit`, that many spread evenly from first to last."""
     parts = [s.strip() for s in _SENTENCE_SPLIT.split(text) if len(s.strip()) > 2]
+    if len(parts) > limit:
+        step = (len(parts) - 1) / (limit - 1)
+        parts = [parts[round(i * step)] for i in range(limit)]
     return parts or [text]
 
 

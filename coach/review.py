@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
 from coach.guards import Guards, ReplyContext, questions
+from coach.inert import for_markdown
 from coach.principles import PrincipleSet
 from coach.retrieval import PrincipleRetriever
 from coach.safety import Encoder, SafetyTriage
@@ -416,7 +417,7 @@ class Reviewer:
 def to_markdown(review: Review, principles: PrincipleSet) -> str:
     s = review.scorecard
     trend = s["blame_to_ownership"]
-    title = review.session.get("title") or "transcript"
+    title = for_markdown(str(review.session.get("title") or "transcript"))
 
     def pct(value: float | None) -> str:
         return "n/a" if value is None else f"{value:.0%}"
@@ -446,19 +447,20 @@ def to_markdown(review: Review, principles: PrincipleSet) -> str:
         lines += ["**The seller used crisis language in this session: check on them first.**", ""]
     for seq in s["coached_through_crisis"]:
         turn = next(t for t in review.turns if t.seq == seq)
-        lines += [f"**The coach coached through it at turn {seq}:** \u201c{turn.text}\u201d", ""]
+        said = for_markdown(turn.text)
+        lines += [f"**The coach coached through it at turn {seq}:** \u201c{said}\u201d", ""]
     lines += ["## Turn by turn", ""]
     for t in review.turns:
         who = "Seller" if t.role == "seller" else "Coach"
-        lines.append(f"**{t.seq}. {who}:** {t.text}")
+        lines.append(f"**{t.seq}. {who}:** {for_markdown(t.text)}")
         if t.principles:
             lines.append(f"- principles: {', '.join(t.principles)}")
         for f in t.flags:
-            lines.append(f"- {f.name.replace('_', ' ')}: \u201c{f.evidence}\u201d")
+            lines.append(f"- {f.name.replace('_', ' ')}: \u201c{for_markdown(f.evidence)}\u201d")
         lines.append("")
     if review.suggestions:
         lines += ["## Suggested next questions", ""]
-        lines += [f"- *{s['title']}*: {s['question']}" for s in review.suggestions]
+        lines += [f"- *{s['title']}*: {for_markdown(s['question'])}" for s in review.suggestions]
         lines.append("")
     if review.narrative:
         lines += [

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from coach.errors import CoachError
+from coach.limits import Limits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -116,7 +119,12 @@ class Settings(BaseSettings):
     )
     openai_model: str = Field(default="gpt-4o-mini", description="Model name for the openai tier.")
     openai_timeout_s: float = Field(default=30.0, gt=0, description="Per-request timeout.")
-    openai_max_retries: int = Field(default=1, ge=0, description="Retries on transient errors.")
+    openai_max_retries: int = Field(
+        default=1,
+        ge=0,
+        description="Tries again on a rate limit or server error, within the timeout "
+        "(never after a timeout; Retry-After is honoured up to 2 s).",
+    )
     local_model_path: Path | None = Field(
         default=None, description="GGUF file for the local tier (needs the `local` extra)."
     )
@@ -136,6 +144,18 @@ class Settings(BaseSettings):
         default=8, ge=2, description="Offer the wrap-up after this many seller turns."
     )
 
+    # -- limits (README "Limits") ------------------------------------------------------------
+    max_message_chars: int = Field(
+        default=20_000, ge=200, le=200_000, description="Longest message the coach reads at once."
+    )
+    max_session_turns: int = Field(
+        default=200, ge=2, description="Most seller messages in one reflection."
+    )
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.max_message_chars, self.max_session_turns)
+
     # -- transcripts -----------------------------------------------------------------------------
     database_url: str | None = Field(
         default=None,
@@ -149,6 +169,13 @@ class Settings(BaseSettings):
         "data_dir/cache. Entries are keyed by their inputs, so sharing one is safe.",
     )
 
+    @field_validator("data_dir")
+    @classmethod
+    def _a_folder(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError("it should be a folder (or a path where one can be created)")
+        return value
+
     @property
     def cache_dir(self) -> Path:
         """Derived arrays (example embeddings, classifier weights), keyed by their inputs."""
@@ -158,3 +185,22 @@ class Settings(BaseSettings):
     def chroma_dir(self) -> Path:
         """Where the embedded Chroma index lives."""
         return self.data_dir / "chroma"
+
+
+class SettingsError(CoachError, ValueError):
+    """A setting has a value the coach cannot use."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """The settings from the environment and `.env`, or one sentence naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error.get("loc") else "a setting"
+        env = "OPENAI_API_KEY" if field == "OPENAI_API_KEY" else f"COACH_{field.upper()}"
+        value = error.get("input")
+        # Never echo a secret back; other values are shown so the typo can be seen.
+        shown = "" if "key" in field.lower() else f" is {str(value)[:60]!r}:"
+        msg = str(error["msg"]).replace("Input should", "it should").replace("Value error, ", "")
+        raise SettingsError(f"{env}{shown} {msg}; fix it in the environment or .env.") from None

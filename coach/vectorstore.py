@@ -26,6 +26,7 @@ from chromadb.config import Settings as ChromaSettings
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from coach.embeddings import ENCODER_ID, MiniLMEncoder
+from coach.filelock import exclusive
 from coach.principles import PrincipleSet
 from coach.retrieval import IndexUnavailable
 from coach.settings import Settings
@@ -225,18 +226,21 @@ def open_index(
                 f"The Chroma server at {settings.chroma_host}:{settings.chroma_port} failed "
                 f"({type(exc).__name__}); check that it is running and reachable."
             ) from None
-    try:
-        return ensure_index(open_client(settings), settings, principles, encoder, reset=reset)
-    except Exception as exc:
-        # The embedded index is a cache of the principle file: when it cannot be read, the
-        # right move is to rebuild it, not to stop the seller.
-        _wipe_embedded(settings.chroma_dir)
-        status = ensure_index(open_client(settings), settings, principles, encoder, reset=True)
-        status.message = (
-            f"Index was unreadable ({type(exc).__name__}) and was rebuilt: "
-            f"{len(principles.principles)} principles."
-        )
-        return status
+    # One process at a time builds, checks or repairs the embedded index; the others wait and
+    # then find it current (never delete what another process is building).
+    with exclusive(settings.data_dir / "index.lock"):
+        try:
+            return ensure_index(open_client(settings), settings, principles, encoder, reset=reset)
+        except Exception as exc:
+            # The embedded index is a cache of the principle file: when it cannot be read, the
+            # right move is to rebuild it, not to stop the seller.
+            _wipe_embedded(settings.chroma_dir)
+            status = ensure_index(open_client(settings), settings, principles, encoder, reset=True)
+            status.message = (
+                f"Index was unreadable ({type(exc).__name__}) and was rebuilt: "
+                f"{len(principles.principles)} principles."
+            )
+            return status
 
 
 def _wipe_embedded(path: Path) -> None:

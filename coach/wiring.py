@@ -6,7 +6,9 @@ builds its own dependencies.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coach.embeddings import MiniLMEncoder
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from coach.dialogue import Coach
     from coach.review import Reviewer
     from coach.safety import SafetyTriage
+    from coach.snapshot import SnapshotChunkSearch
 
 
 @dataclass
@@ -52,6 +55,8 @@ def build_coach(
         chat=build_chat_model(settings),
         wrap_up_after_turns=settings.wrap_up_after_turns,
         model_timeout_s=settings.openai_timeout_s,
+        limits=settings.limits,
+        model_retries=settings.openai_max_retries,
     )
     return Coach(deps)
 
@@ -68,6 +73,7 @@ def build_challenge(settings: Settings, coach: Coach) -> ChallengeEngine:
         ChallengeScript.load(settings.challenge_path),
         d.prompts,
         d.chat,
+        limits=settings.limits,
     )
 
 
@@ -87,8 +93,17 @@ def build_reviewer(settings: Settings, coach: Coach, encoder: MiniLMEncoder) -> 
     )
 
 
-def build_safety(settings: Settings, stack: RetrievalStack) -> SafetyTriage:
-    """Phrase patterns plus the classifiers trained on the project's labelled messages."""
+OTHER_LANGUAGE_C = 8.0
+
+
+def build_safety(
+    settings: Settings, stack: RetrievalStack, *, keep: Callable[[str], bool] | None = None
+) -> SafetyTriage:
+    """Phrase patterns plus the classifiers trained on the project's labelled messages.
+
+    `keep` trains the risk classifiers on part of the labelled risk messages only, so the rest
+    can measure them (benchmarks/safety_holdout.py).
+    """
     from coach.datafiles import read_jsonl
     from coach.embeddings import ENCODER_ID
     from coach.safety import (
@@ -102,6 +117,13 @@ def build_safety(settings: Settings, stack: RetrievalStack) -> SafetyTriage:
     from coach.vectorcache import VectorCache
 
     crisis, requests = load_training(settings.crisis_training_path, settings.request_training_path)
+    if keep is not None:
+        crisis = crisis.model_copy(
+            update={
+                level: [t for t in getattr(crisis, level) if keep(t)]
+                for level in ("acute", "concern", "none")
+            }
+        )
     # Ordinary things sellers say are the best negatives the classifiers can get: the
     # principles' signals and the labelled seller messages (short answers, plans, feelings).
     seller = [
@@ -111,8 +133,12 @@ def build_safety(settings: Settings, stack: RetrievalStack) -> SafetyTriage:
     signals = [s for p in stack.principles.principles for s in p.signals] + seller
     cache = VectorCache(settings.cache_dir)
 
-    def train(name: str, examples: dict[str, list[str]]) -> LinearClassifier:
-        return LinearClassifier.trained(name, examples, stack.encoder.encode, cache, ENCODER_ID)
+    def train(
+        name: str, examples: dict[str, list[str]], c: float = 2.0, features: str = "words"
+    ) -> LinearClassifier:
+        return LinearClassifier.trained(
+            name, examples, stack.encoder.encode, cache, ENCODER_ID, c=c, features=features
+        )
 
     classifiers = Classifiers(
         # Requests of every kind are not risk either: "how to be a millionaire" and "tell me
@@ -128,9 +154,24 @@ def build_safety(settings: Settings, stack: RetrievalStack) -> SafetyTriage:
                 "concern": crisis.concern,
                 "acute": crisis.acute,
             },
+            # Character n-grams and a looser fit: on held-out risk messages, recall 0.72 ->
+            # 0.81 at the same bar, false alarms 3.0% -> 3.6% (benchmarks/safety_holdout.py).
+            c=8.0,
+            features="chars",
         ),
         check_in=train(
             "check-in-classifier", {"not_no": crisis.check_in_not_no, "no": crisis.check_in_no}
+        ),
+        # No sentence vectors for other languages (MiniLM reads them as noise): character
+        # n-grams of the same labelled messages, every language together.
+        risk_other_language=LinearClassifier.trained(
+            "risk-other-language-classifier",
+            {"none": crisis.none + signals, "concern": crisis.concern, "acute": crisis.acute},
+            None,
+            cache,
+            ENCODER_ID,
+            c=OTHER_LANGUAGE_C,
+            features="chars",
         ),
         requests=train(
             "request-classifier",
@@ -158,30 +199,37 @@ def build_retrieval(
     `fast` (short-lived CLI processes): when the embedded index has a current snapshot, search
     that and never import chromadb. Server mode always talks to the server.
     """
-    from coach.snapshot import SnapshotChunkSearch, export_snapshot, snapshot_path
+    from coach.snapshot import export_snapshot, snapshot_path
 
     principles = load_principles(settings.principles_path)
     encoder = MiniLMEncoder(settings.embedding_model_dir)
     snap = snapshot_path(settings.data_dir, principles.sha256)
-    snapshot_ok = snap.is_file()
-    if fast and not reset and not settings.chroma_host and snapshot_ok:
-        try:
-            search = SnapshotChunkSearch(snap, encoder)
-        except (OSError, ValueError, KeyError):
-            snapshot_ok = False  # unreadable: fall through to Chroma, which rewrites it
-        else:
-            retriever = PrincipleRetriever(search, principles, settings.relevance_threshold)
-            return RetrievalStack(
-                principles, encoder, retriever, "Index snapshot is current.", False
-            )
+    search = None if settings.chroma_host else _verified_snapshot(snap, encoder)
+    if fast and not reset and search is not None:
+        retriever = PrincipleRetriever(search, principles, settings.relevance_threshold)
+        return RetrievalStack(principles, encoder, retriever, "Index snapshot is current.", False)
 
     from coach.retrieval import ChromaChunkSearch
     from coach.vectorstore import open_index
 
     status = open_index(settings, principles, encoder, reset=reset)
-    if not settings.chroma_host and (status.rebuilt or not snapshot_ok):
+    if not settings.chroma_host and (status.rebuilt or search is None):
         export_snapshot(status.collection, snap)
+        if not status.rebuilt and snap.is_file():
+            status.message += " The index snapshot was missing or damaged and was rewritten."
     retriever = PrincipleRetriever(
         ChromaChunkSearch(status.collection, encoder), principles, settings.relevance_threshold
     )
     return RetrievalStack(principles, encoder, retriever, status.message, status.rebuilt)
+
+
+def _verified_snapshot(path: Path, encoder: MiniLMEncoder) -> SnapshotChunkSearch | None:
+    """The snapshot's search when the file is there and whole, else None (rewrite it)."""
+    from coach.snapshot import SnapshotChunkSearch
+
+    if not path.is_file():
+        return None
+    try:
+        return SnapshotChunkSearch(path, encoder)
+    except Exception:  # truncated (BadZipFile, EOFError), reshaped, altered: all mean rewrite
+        return None

@@ -63,6 +63,27 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _vector_cache
     monkeypatch.chdir(tmp_path)  # a stray .env in the repo must not configure tests
 
 
+@pytest.fixture(scope="module")
+def cli_env(tmp_path_factory: pytest.TempPathFactory, _vector_cache: Path) -> dict[str, str]:
+    """An ingested data dir for CLI subprocesses: the scripted tier, the session's vectors."""
+    import subprocess
+    import sys
+
+    e = {
+        "COACH_DATA_DIR": str(tmp_path_factory.mktemp("cli")),
+        "COACH_TIER": "scripted",
+        "COACH_CACHE_DIR": str(_vector_cache),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "coach.cli", "ingest"],
+        env={**os.environ, **e},
+        capture_output=True,
+        check=True,
+        timeout=900,
+    )
+    return e
+
+
 @pytest.fixture(scope="session")
 def encoder():  # type: ignore[no-untyped-def]
     from coach.embeddings import MiniLMEncoder
@@ -118,7 +139,7 @@ def make_coach(shared_settings, stack, safety):  # type: ignore[no-untyped-def]
     script = CoachingScript.load(shared_settings.coaching_path, stack.principles)
     prompts = PromptLibrary(shared_settings.prompts_dir)
 
-    def build(model=None, *, tier=None, timeout_s=30.0, clock=None):  # type: ignore[no-untyped-def]
+    def build(model=None, *, tier=None, timeout_s=30.0, clock=None, retries=0):  # type: ignore[no-untyped-def]
         chat = (
             ChatModelChoice(Tier.SCRIPTED, "curated questions", None, remote=False)
             if model is None
@@ -133,6 +154,7 @@ def make_coach(shared_settings, stack, safety):  # type: ignore[no-untyped-def]
             prompts=prompts,
             chat=chat,
             model_timeout_s=timeout_s,
+            model_retries=retries,
             canary="PC-CANARY42",
         )
         if clock is not None:

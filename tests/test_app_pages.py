@@ -16,7 +16,9 @@ SAMPLES = ROOT / "evals" / "review_samples"
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> AppTest:
+def app(monkeypatch: pytest.MonkeyPatch, safety) -> AppTest:  # type: ignore[no-untyped-def]
+    # `safety` fits the classifiers into the session's shared cache first, so the app's first
+    # run loads them instead of fitting them inside its timeout.
     monkeypatch.setenv("COACH_TIER", "scripted")
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)

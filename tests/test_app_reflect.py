@@ -16,7 +16,9 @@ BLAME = "I told my VP the deal slipped because the product team shipped late."
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> AppTest:
+def app(monkeypatch: pytest.MonkeyPatch, safety) -> AppTest:  # type: ignore[no-untyped-def]
+    # `safety` fits the classifiers into the session's shared cache first, so the app's first
+    # run loads them instead of fitting them inside its timeout.
     monkeypatch.setenv("COACH_TIER", "scripted")
     st.cache_resource.clear()  # each test has its own data dir, so its own services
     at = AppTest.from_file(APP, default_timeout=120)

@@ -151,3 +151,51 @@ def test_challenge_and_review_pages_in_a_real_browser(
     page.screenshot(path=str(review))
     print(f"\nscreenshots: {challenge}, {review}")
     assert challenge.stat().st_size > 10_000 and review.stat().st_size > 10_000
+
+
+def test_a_pasted_page_a_reload_and_nothing_leaves_loopback(  # type: ignore[no-untyped-def]
+    app_url: str, browser, tmp_path: Path
+) -> None:
+    """A 20,000-character paste gets a reply and the session goes on; a reload picks the open
+    reflection up again; and every request every page makes stays on 127.0.0.1."""
+    from urllib.parse import urlparse
+
+    hosts: set[str] = set()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.on("request", lambda r: hosts.add(urlparse(r.url).hostname or r.url))
+    page.goto(app_url, wait_until="networkidle")
+    page.get_by_role("heading", name="Reflect", exact=True).wait_for(timeout=120_000)
+    lines = [
+        "Called Acme about the renewal and they asked for another discount",
+        "My manager wanted the forecast by noon and I guessed at two deals",
+        "Priya stayed late to help me rebuild the demo",
+    ]
+    notes, n = [], 0
+    while sum(len(s) + 1 for s in notes) < 20_000:
+        notes.append(f"{lines[n % 3]} (day {n}).")
+        n += 1
+    paste = " ".join(notes)[:20_000]
+    box = page.get_by_placeholder("What happened this week?")
+    box.fill(paste)
+    box.press("Enter")
+    replies = page.locator('[data-testid="stChatMessage"]')
+    replies.nth(1).wait_for(timeout=60_000)
+    page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=60_000)
+    assert "could not answer" not in page.content()
+    box = page.get_by_placeholder("What happened this week?")
+    box.fill("The discount is what I keep coming back to.")
+    box.press("Enter")
+    replies.nth(3).wait_for(timeout=60_000)
+    assert "reflection=" in page.url  # the open reflection rides in the address
+
+    page.reload(wait_until="networkidle")
+    page.get_by_text("The discount is what I keep coming back to.").wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stChatMessage"]').count() == 4
+    for name in ("Challenge", "Review"):
+        page.get_by_role("link", name=name).first.click()
+        page.get_by_role("heading", name=name, exact=True).wait_for(timeout=60_000)
+        page.wait_for_load_state("networkidle")
+    shot = tmp_path / "resumed.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"\nscreenshot: {shot}")
+    assert hosts <= {"127.0.0.1"}, f"requests left loopback: {sorted(hosts)}"

@@ -23,15 +23,8 @@ def run(*args: str, stdin: str, env: dict[str, str]) -> subprocess.CompletedProc
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory, _vector_cache: Path) -> dict[str, str]:
-    data = tmp_path_factory.mktemp("cli-coach")
-    e = {
-        "COACH_DATA_DIR": str(data),
-        "COACH_TIER": "scripted",
-        "COACH_CACHE_DIR": str(_vector_cache),
-    }
-    assert run("ingest", stdin="", env=e).returncode == 0
-    return e
+def env(cli_env: dict[str, str]) -> dict[str, str]:
+    return cli_env
 
 
 def turns(*texts: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def server() -> Iterator[FakeOpenAI]:
         yield s
 
 
-def coach_for(make_coach, server: FakeOpenAI, timeout: float = 5.0):  # type: ignore[no-untyped-def]
+def coach_for(make_coach, server: FakeOpenAI, timeout: float = 5.0, retries: int = 0):  # type: ignore[no-untyped-def]
     settings = Settings(
         tier="openai",
         openai_base_url=server.base_url,
@@ -38,7 +39,7 @@ def coach_for(make_coach, server: FakeOpenAI, timeout: float = 5.0):  # type: ig
         openai_max_retries=0,
     )
     choice = build_chat_model(settings)
-    return make_coach(choice.model, timeout_s=timeout)
+    return make_coach(choice.model, timeout_s=timeout, retries=retries)
 
 
 def test_a_streamed_reply_over_http_is_guarded_and_used(make_coach, server: FakeOpenAI) -> None:
@@ -85,6 +86,34 @@ def test_server_faults_fall_back_to_the_scripted_question(
     assert result.notice and notice in result.notice
     assert result.reply.endswith("?")
     assert "sk-test-secret-key" not in result.reply + (result.notice or "")
+
+
+def test_a_hung_server_costs_the_timeout_and_no_more(make_coach, server: FakeOpenAI) -> None:
+    # The SDK used to try again after a timeout: a 30 s timeout kept the seller 60 s.
+    server.behaviours.extend([("sleep", 6.0), ("sleep", 6.0)])
+    started = time.perf_counter()
+    result = coach_for(make_coach, server, timeout=1.5, retries=1).respond(BLAME)
+    waited = time.perf_counter() - started
+    assert result.guard.fallback and "timed out" in (result.notice or "")
+    assert waited < 1.5 + 1.0, f"waited {waited:.1f} s"
+    assert len(server.requests) == 1
+
+
+def test_a_long_retry_after_is_not_waited_out(make_coach, server: FakeOpenAI) -> None:
+    server.behaviours.extend([("status", (429, 50)), ("reply", GOOD)])
+    started = time.perf_counter()
+    result = coach_for(make_coach, server, timeout=10.0, retries=1).respond(BLAME)
+    waited = time.perf_counter() - started
+    assert waited < 5.0, f"waited {waited:.1f} s for Retry-After: 50"
+    assert not result.guard.fallback and result.reply.startswith("You told your VP")
+    assert len(server.requests) == 2
+
+
+def test_a_rate_limit_with_no_time_left_falls_back_at_once(make_coach, server: FakeOpenAI) -> None:
+    server.behaviours.extend([("status", (429, 50)), ("reply", GOOD)])
+    result = coach_for(make_coach, server, timeout=2.0, retries=1).respond(BLAME)
+    assert result.guard.fallback and "rate-limiting" in (result.notice or "")
+    assert len(server.requests) == 1  # 2 s capped wait + a reply does not fit in 2 s
 
 
 def test_an_unreachable_server_falls_back(make_coach) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from coach.challenge import ChallengeInputError, ChallengeRequest, DraftReport, DraftResult
+from coach.challenge import ChallengeRequest, DraftReport, DraftResult
+from coach.errors import CoachError
 from coach.transcripts import StoreError
 from views import sidebar
 from views.services import Services, load
 from views.text import plain
 
 RESULT = "challenge_result"  # the latest DraftResult, or None
+FOLLOW = "challenge_follow"  # a revised draft's request, for the controls to follow
+CHECKED = "challenge_checked"  # (text, channel) of the draft last checked
 
 
 def render() -> None:
@@ -29,12 +32,26 @@ def render() -> None:
         _check(svc)
 
 
+def _follow_the_draft() -> None:
+    """After a revision ("as an email", "shorter"), the controls say what the draft now is.
+    Set before the widgets exist: Streamlit refuses changes to a widget already drawn."""
+    request: ChallengeRequest | None = st.session_state.pop(FOLLOW, None)
+    if request is None:
+        return
+    st.session_state["challenge_channel"] = request.channel
+    st.session_state["challenge_tone"] = request.tone
+    if request.words is not None:
+        st.session_state[f"challenge_words_{request.channel}"] = request.words
+
+
 def _draft(svc: Services) -> None:
     engine = svc.challenge
     channels = engine.script.spec.channels
+    _follow_the_draft()
     situation = st.text_area(
         "Your team's situation, in your words",
         key="challenge_situation",
+        max_chars=svc.settings.max_message_chars,
         placeholder="e.g. We missed Q3 by 20%, there's a lot of finger-pointing and morale is low.",
     )
     c1, c2 = st.columns(2)
@@ -65,7 +82,7 @@ def _draft(svc: Services) -> None:
         try:
             st.session_state[RESULT] = engine.draft(request)
             _save(svc, st.session_state[RESULT])
-        except ChallengeInputError as exc:
+        except CoachError as exc:
             st.warning(str(exc))
     result: DraftResult | None = st.session_state[RESULT]
     if result is None:
@@ -87,8 +104,10 @@ def _draft(svc: Services) -> None:
         try:
             st.session_state[RESULT] = engine.revise(result, revision)
             _save(svc, st.session_state[RESULT], revision)
-        except ChallengeInputError as exc:
+            st.session_state[FOLLOW] = st.session_state[RESULT].request
+        except CoachError as exc:
             st.warning(str(exc))
+            return
         st.rerun()
 
 
@@ -141,13 +160,21 @@ def _save(svc: Services, result: DraftResult, revision: str | None = None) -> No
 
 
 def _check(svc: Services) -> None:
-    text = st.text_area("Paste your draft", key="check_text", height=220)
+    text = st.text_area(
+        "Paste your draft", key="check_text", height=220, max_chars=svc.settings.max_message_chars
+    )
     channel = st.radio("Channel", ["slack", "email"], horizontal=True, key="check_channel")
-    if not st.button("Check it", key="check_run"):
-        return
+    checked = st.session_state.get(CHECKED)  # (text, channel) last checked
+    if st.button("Check it", key="check_run"):
+        checked = (text, channel)
+    elif checked and checked[0] == text and checked[1] != channel:
+        checked = (text, channel)  # the same draft, the other channel: check it again
+    if not checked or checked[0] != text:
+        return  # results stay until the draft itself changes
+    st.session_state[CHECKED] = checked
     try:
         report = svc.challenge.check_draft(text, channel)  # type: ignore[arg-type]
-    except ChallengeInputError as exc:
+    except CoachError as exc:
         st.warning(str(exc))
         return
     _findings(report)

@@ -9,11 +9,12 @@ from typing import Any
 import streamlit as st
 
 from coach.dialogue import CARE, Behavior, EmptyMessage, Message, TurnResult
+from coach.sessions import ReflectionLog
 from coach.transcripts import SessionNotFound, StoreError
 from coach.transcripts.export import to_json, to_markdown
 from views import sidebar
 from views.services import Services, load
-from views.text import plain
+from views.text import label, plain
 
 # Per-session state, under named keys set once.
 MESSAGES = "reflect_messages"  # list[dict]: what is on screen, with ids for feedback
@@ -32,6 +33,7 @@ def _init() -> None:
 def render() -> None:
     _init()
     svc = load()
+    _resume(svc)
     sidebar.render(svc)
     _past_sessions(svc)
 
@@ -62,9 +64,45 @@ def render() -> None:
     if st.session_state[DONE]:
         st.success("This reflection is saved. Start a new one whenever you like.")
         return
-    text = st.chat_input("What happened this week?", key="reflect_input")
+    text = st.chat_input(
+        "What happened this week?", key="reflect_input", max_chars=svc.settings.max_message_chars
+    )
     if text is not None:
         _turn(svc, text)
+
+
+# The open reflection's id rides in the address, so a reload (or a phone that dropped the tab)
+# picks it up again from the store instead of starting from nothing.
+RESUME = "reflection"
+
+
+def _resume(svc: Services) -> None:
+    wanted = st.query_params.get(RESUME)
+    if not wanted or st.session_state[SESSION] == wanted or st.session_state[MESSAGES]:
+        return
+    try:
+        transcript = svc.store.get(wanted)
+    except (SessionNotFound, StoreError):
+        del st.query_params[RESUME]
+        return
+    if transcript.session.ended_at or transcript.session.mode != "reflect":
+        del st.query_params[RESUME]  # a finished one opens from "Past reflections"
+        return
+    resources = list(svc.coach.d.safety.rules.resources)
+    st.session_state[SESSION] = wanted
+    st.session_state[MESSAGES] = [
+        {
+            "role": t.role,
+            "content": t.text,
+            "turn_id": t.id,
+            "principle_ids": list(t.principle_ids),
+            "behavior": t.behavior,
+            "resources": resources if t.behavior in CARE else [],
+            "notice": t.notice,
+            "feedback": t.feedback,
+        }
+        for t in transcript.turns
+    ]
 
 
 def _show(svc: Services, item: dict[str, Any], n: int) -> None:
@@ -121,9 +159,11 @@ def _turn(svc: Services, text: str) -> None:
     st.session_state[MESSAGES].append(user)  # on screen and in state before anything can fail
     with st.chat_message("user"):
         st.markdown(plain(text))
+    log = _log(svc)
     try:
-        session_id = _session(svc)
-        user["turn_id"] = svc.store.add_turn(session_id, "user", text)  # saved before the model
+        user["turn_id"] = log.seller(text)  # saved before the model
+        st.session_state[SESSION] = log.session_id
+        st.query_params[RESUME] = str(log.session_id)
     except StoreError as exc:
         st.session_state[ERROR] = f"{exc}"
         st.rerun()
@@ -150,13 +190,19 @@ def _answer(svc: Services) -> TurnResult:
     if svc.coach.d.chat.model is None:
         return svc.coach.respond(messages)
     final: list[TurnResult] = []
+    # Until the first words arrive (or the guards hold a sentence back), the seller sees that
+    # the coach is working, not an empty bubble.
+    waiting = st.empty()
+    waiting.caption(":material/hourglass_top: Thinking…")
 
     def pieces() -> Iterator[str]:
         for event in svc.coach.stream(messages):
             if isinstance(event, TurnResult):
                 final.append(event)
             else:
+                waiting.empty()
                 yield plain(event)
+        waiting.empty()
 
     st.write_stream(pieces())
     return final[0]
@@ -173,24 +219,7 @@ def _record(svc: Services, result: TurnResult) -> None:
         "feedback": None,
     }
     try:
-        item["turn_id"] = svc.store.add_turn(
-            st.session_state[SESSION],
-            "assistant",
-            result.reply,
-            principle_ids=result.principle_ids,
-            behavior=result.behavior.value,
-            guard={
-                "model_passed": result.guard.model_passed,
-                "final_passed": result.guard.final_passed,
-                "retried": result.guard.retried,
-                "fallback": result.guard.fallback,
-                "checks": result.guard.checks,
-                "triage": result.triage,
-                "stage": result.stage,
-            },
-            latency_ms=result.latency_ms,
-            notice=result.notice,
-        )
+        item["turn_id"] = _log(svc).coach(result)
     except StoreError as exc:
         st.session_state[ERROR] = str(exc)
     st.session_state[MESSAGES].append(item)
@@ -204,26 +233,24 @@ def _wrap_up(svc: Services) -> None:
         return
     _record(svc, result)
     st.session_state[DONE] = True
-    if st.session_state[SESSION]:
-        svc.store.end_session(st.session_state[SESSION])
+    _log(svc).end()
+    st.query_params.pop(RESUME, None)
 
 
 def _new_reflection(svc: Services) -> None:
-    if st.session_state[SESSION] and not st.session_state[DONE]:
-        svc.store.end_session(st.session_state[SESSION])
+    if not st.session_state[DONE]:
+        _log(svc).end()
     st.session_state[MESSAGES] = []
     st.session_state[SESSION] = None
     st.session_state[DONE] = False
     st.session_state[VIEWING] = None
+    st.query_params.pop(RESUME, None)
 
 
-def _session(svc: Services) -> str:
-    if st.session_state[SESSION] is None:
-        chat = svc.coach.d.chat
-        st.session_state[SESSION] = svc.store.start_session(
-            "reflect", chat.tier.value, chat.model_name
-        )
-    return str(st.session_state[SESSION])
+def _log(svc: Services) -> ReflectionLog:
+    """This browser session's reflection in the store (the same service `coach chat` uses)."""
+    chat = svc.coach.d.chat
+    return ReflectionLog(svc.store, chat.tier.value, chat.model_name, st.session_state[SESSION])
 
 
 def _messages() -> list[Message]:
@@ -255,8 +282,9 @@ def _past_sessions(svc: Services) -> None:
             st.caption("None yet. Each reflection is saved here as you write it.")
             return
         for s in past:
-            label = f"{s.started_at[:16].replace('T', ' ')} · {s.title or '(empty)'}"
-            if st.button(label, key=f"open_{s.id}", use_container_width=True):
+            when = s.started_at[:16].replace("T", " ")
+            text = f"{when} · {label(s.title or '(empty)', 60)}"
+            if st.button(text, key=f"open_{s.id}", width="stretch"):
                 st.session_state[VIEWING] = s.id
                 st.rerun()
 

@@ -12,9 +12,12 @@ from coach.review import Review, ReviewInputError, read_transcript, to_markdown
 from coach.transcripts import SessionNotFound, Transcript
 from views import sidebar
 from views.services import Services, load
-from views.text import plain
+from views.text import label, plain
 
 SOURCES = ["A saved session", "Upload a file", "Paste text"]
+
+
+PASTED = "review_pasted_reviewed"  # the pasted text last sent to review
 
 
 def render() -> None:
@@ -60,8 +63,13 @@ def _pick(svc: Services) -> Transcript | None:
             "Paste a transcript (Seller:/Coach: or User:/Assistant: at the start of each turn)",
             key="review_paste",
             height=200,
+            max_chars=svc.reviewer.rules.max_bytes,
         )
-        if not st.button("Review it", key="review_paste_run"):
+        # The transcript stays reviewed until the text changes: the reruns a download or a
+        # tab switch cause must not take it away.
+        if st.button("Review it", key="review_paste_run"):
+            st.session_state[PASTED] = pasted
+        if not pasted or st.session_state.get(PASTED) != pasted:
             return None
         return read_transcript(pasted.encode("utf-8"), "The pasted text", limit)
     except (ReviewInputError, SessionNotFound) as exc:
@@ -120,7 +128,7 @@ def _show(svc: Services, review: Review) -> None:
     st.markdown("**Turn by turn**")
     for t in review.turns:
         who = "Seller" if t.role == "seller" else "Coach"
-        head = f"{t.seq}. {who}: {t.text[:80]}{'…' if len(t.text) > 80 else ''}"
+        head = f"{t.seq}. {who}: {label(t.text)}"
         with st.expander(head, expanded=False):
             st.markdown(plain(t.text))
             if t.principles:
@@ -133,6 +141,7 @@ def _show(svc: Services, review: Review) -> None:
         file_name="review.md",
         mime="text/markdown",
         key="review_export",
+        on_click="ignore",
     )
 
 
@@ -153,9 +162,9 @@ def _over_time(svc: Services) -> None:
     if not chosen:
         return
     rows = []
-    for label in chosen:
-        review = svc.reviewer.review(svc.store.get(labels[label]))
-        when = datetime.fromisoformat(label.split(" · ")[0]).strftime("%d %b %H:%M")
+    for name in chosen:
+        review = svc.reviewer.review(svc.store.get(labels[name]))
+        when = datetime.fromisoformat(name.split(" · ")[0]).strftime("%d %b %H:%M")
         for pid in svc.stack.principles.ids:
             rows.append(
                 {
@@ -180,7 +189,7 @@ def _over_time(svc: Services) -> None:
         )
         .properties(height=360)
     )
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")
     counts = frame.groupby("principle")["explored"].sum()
     avoided = sorted(p for p, n in counts.items() if n == 0)
     st.markdown(

@@ -9,7 +9,7 @@ import streamlit as st
 from coach.challenge import ChallengeEngine
 from coach.dialogue import Coach
 from coach.review import Reviewer
-from coach.settings import Settings
+from coach.settings import Settings, load_settings
 from coach.transcripts import SqlTranscriptStore, open_store
 from coach.wiring import (
     RetrievalStack,
@@ -34,7 +34,7 @@ class Services:
 def services() -> Services:
     # One encoder, index, model and store for every browser session: all are read-only or
     # safe to share (the store opens a connection per call; the local model holds a lock).
-    settings = Settings()
+    settings = load_settings()
     stack = build_retrieval(settings)
     coach = build_coach(settings, stack)
     return Services(

@@ -11,3 +11,12 @@ def plain(text: str) -> str:
     """Escape Markdown so st.markdown shows the words exactly (links, images and headings in
     a seller's or a model's text stay inert). Streamlit never renders raw HTML here either."""
     return _MARKDOWN.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def label(text: str, limit: int = 80) -> str:
+    """A person's words as a button, expander or tab label: one line, cut at `limit`, inert
+    (a first message of "![x](http://host/p.png)" once became an image in the sidebar)."""
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return _MARKDOWN.sub(r"\\\1", flat)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coach.datafiles import first_problem
 from coach.errors import CoachError
+from coach.inert import for_markdown
 from coach.principles import PrincipleSet
 from coach.transcripts.model import SessionRecord, Transcript, TurnRecord
 
@@ -143,14 +144,15 @@ def from_json(data: Any) -> Transcript:
 
 
 def _quote_block(text: str) -> str:
-    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines() or [""])
+    lines = for_markdown(text).splitlines() or [""]
+    return "\n".join(f"> {line}" if line else ">" for line in lines)
 
 
 def to_markdown(transcript: Transcript, principles: PrincipleSet) -> str:
     """A readable transcript, each coach turn followed by the principle it rests on."""
     s = transcript.session
     lines = [
-        f"# Pivot Coach: {s.title or 'reflection'}",
+        f"# Pivot Coach: {for_markdown(s.title) if s.title else 'reflection'}",
         "",
         f"- Started: {s.started_at}" + (f", ended: {s.ended_at}" if s.ended_at else ""),
         f"- Coach: {s.tier} ({s.model})",
@@ -177,7 +179,7 @@ def to_markdown(transcript: Transcript, principles: PrincipleSet) -> str:
                     f"*Seller found this {'helpful' if t.feedback > 0 else 'not helpful'}.*"
                 )
             if t.notice:
-                lines.append(f"*Note: {t.notice}*")
+                lines.append(f"*Note: {for_markdown(t.notice)}*")
             lines.append("")
     if cited:
         lines += ["## Principles cited", ""]

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
+from coach.filelock import exclusive
 from coach.settings import Settings
 from coach.transcripts.model import (
     SessionNotFound,
@@ -88,8 +89,19 @@ class SqlTranscriptStore:
     # -- schema ---------------------------------------------------------------------------------
 
     def migrate(self) -> int:
-        """Apply every migration newer than the database; returns the schema version."""
+        """Apply every migration newer than the database; returns the schema version. Safe when
+        several processes start at once: SQLite takes a lock file beside the database,
+        PostgreSQL an advisory lock for the transaction."""
+        database = self.engine.url.database if self.sqlite else None
+        if database and database != ":memory:":
+            with exclusive(Path(database + ".lock")):
+                return self._migrate()
+        return self._migrate()
+
+    def _migrate(self) -> int:
         with self.engine.begin() as conn:
+            if not self.sqlite:
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7421)")  # any fixed number
             conn.exec_driver_sql(
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"

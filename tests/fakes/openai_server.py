@@ -44,7 +44,9 @@ class FakeOpenAI:
                     time.sleep(arg)
                     kind, arg = "reply", "Too late. What happened?\nPRINCIPLE: ownership"
                 if kind == "status":
-                    self._send(arg, b'{"error": {"message": "scripted failure"}}')
+                    code, wait = arg if isinstance(arg, tuple) else (arg, None)
+                    headers = {} if wait is None else {"Retry-After": str(wait)}
+                    self._send(code, b'{"error": {"message": "scripted failure"}}', **headers)
                 elif kind == "garbage":
                     self._send(200, b"<html>not json</html>", "application/json")
                 elif body.get("stream"):
@@ -52,9 +54,13 @@ class FakeOpenAI:
                 else:
                     self._send(200, json.dumps(_completion(arg)).encode())
 
-            def _send(self, code: int, data: bytes, ctype: str = "application/json") -> None:
+            def _send(
+                self, code: int, data: bytes, ctype: str = "application/json", **headers: str
+            ) -> None:
                 self.send_response(code)
                 self.send_header("Content-Type", ctype)
+                for name, value in headers.items():
+                    self.send_header(name.replace("_", "-"), value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
