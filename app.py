@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from coach.errors import CoachError
 from coach.incidents import record, sentence
 
 # A local icon: a ":material/..." favicon makes the browser fetch it from fonts.gstatic.com, and
@@ -22,6 +23,8 @@ page = st.navigation(
 )
 try:
     page.run()
+except CoachError as exc:  # a problem the user can act on: its own sentence
+    st.error(str(exc))
 except Exception as exc:  # the one boundary: a sentence on screen, the traceback in the log
     # (st.rerun and st.stop raise BaseExceptions, which pass through.)
     st.error(sentence(record(exc), "This page hit an unexpected error"))

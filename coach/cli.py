@@ -392,6 +392,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     settings = _settings(args)
     gate_sets, _ = dataset_lists(Path(args.thresholds))
     datasets = [Path(p) for p in args.dataset] or [DEFAULT_DATASETS / name for name in gate_sets]
+    for path in datasets:
+        if path.is_dir():
+            raise CliError(f"{path} is a folder; give each dataset's .jsonl file with --dataset.")
+    # Found before the run, not after it: every report path must be writable.
+    for out in (args.md, args.json, args.cases, args.junit):
+        if out and not _writable(Path(out)):
+            raise CliError(f"Cannot write {out}: its folder does not exist or is read-only.")
     tiers = [t.strip() for t in (args.tier or "scripted").split(",") if t.strip()]
     runs = run_suite(
         build_evaluator,
@@ -419,6 +426,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"coach: {len(failed)} gate(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _writable(path: Path) -> bool:
+    import os
+
+    folder = path.parent if str(path.parent) else Path(".")
+    return folder.is_dir() and os.access(folder, os.W_OK) and not path.is_dir()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coach.dialogue import TurnResult
-from coach.transcripts import TranscriptStore
+from coach.transcripts import StoreError, TranscriptStore
 
 
 def guard_record(result: TurnResult) -> dict[str, Any]:
@@ -45,7 +45,8 @@ class ReflectionLog:
     def coach(self, result: TurnResult) -> str:
         """Save the coach's turn; its turn id."""
         if self.session_id is None:
-            raise ValueError("The coach answered before the seller said anything.")
+            # The seller's message could not be stored: neither can this answer.
+            raise StoreError("This reflection is not being saved.")
         return self.store.add_turn(
             self.session_id,
             "assistant",

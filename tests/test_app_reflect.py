@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,23 @@ def test_the_sidebar_says_who_answers_and_where_data_lives(app: AppTest) -> None
     assert "Scripted coach (no language model)" in sidebar_text
     assert any("Nothing leaves this machine" in c.value for c in app.sidebar.caption)
     assert any("988" in i.value for i in app.sidebar.info)
+
+
+def test_a_damaged_transcript_database_is_left_alone_and_the_coach_still_answers(
+    monkeypatch: pytest.MonkeyPatch, safety, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    data = Path(os.environ["COACH_DATA_DIR"])
+    data.mkdir(parents=True, exist_ok=True)
+    db = data / "transcripts.db"
+    db.write_bytes(b"SQLite format 3\x00" + b"\xab" * 8192)  # a header, then garbage
+    before = db.read_bytes()
+    monkeypatch.setenv("COACH_TIER", "scripted")
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert any("is damaged and was left untouched" in w.value for w in at.warning)
+    at.chat_input[0].set_value("I blamed marketing for my missed number again.").run()
+    assert not at.exception
+    assert at.chat_message[-1].markdown[0].value.rstrip().endswith("?")
+    assert db.read_bytes() == before

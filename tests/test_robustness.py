@@ -20,6 +20,8 @@ from coach.limits import InputTooLong, Limits, readable
 from coach.retrieval import MAX_QUERY_SENTENCES, sentences
 from coach.settings import SettingsError, load_settings
 
+EVALS = Path(__file__).resolve().parent.parent / "evals"
+
 WEEK = [
     "Called Acme about the renewal and they asked for another discount.",
     "My manager wanted the forecast by noon and I guessed at two deals.",
@@ -172,6 +174,13 @@ def test_a_read_only_log_folder_still_gives_a_reference(tmp_path: Path) -> None:
         (("retrieve", "-"), b"caf\xe9 au lait", "stdin is not UTF-8 text"),
         (("challenge", "-"), b"\xc3\x28", "stdin is not UTF-8 text"),
         (("retrieve", "-"), ("a. " * 15_000).encode(), "reads up to 20,000"),
+        (("eval", "--dataset", str(EVALS), "--report-only", "--quiet"), b"", "is a folder"),
+        (("eval", "--thresholds", str(EVALS / "blind" / "README.md")), b"", "not valid YAML"),
+        (
+            ("eval", "--dataset", str(EVALS / "datasets" / "crisis.jsonl"), "--md", "/proc/x/r.md"),
+            b"",
+            "Cannot write /proc/x/r.md",
+        ),
     ],
 )
 def test_bad_input_to_the_cli_is_one_sentence_and_exit_2(

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from coach.dialogue import CARE, Behavior, EmptyMessage, Message, TurnResult
+from coach.errors import CoachError
 from coach.sessions import ReflectionLog
 from coach.transcripts import SessionNotFound, StoreError
 from coach.transcripts.export import to_json, to_markdown
@@ -51,6 +52,8 @@ def render() -> None:
 
     for n, item in enumerate(st.session_state[MESSAGES]):
         _show(svc, item, n)
+    if st.session_state.pop(UNANSWERED, False) and not st.session_state[DONE]:
+        _reply(svc)  # the page was reloaded while the coach was answering: answer now
 
     left, right = st.columns(2)
     has_turns = any(m["role"] == "user" for m in st.session_state[MESSAGES])
@@ -74,6 +77,7 @@ def render() -> None:
 # The open reflection's id rides in the address, so a reload (or a phone that dropped the tab)
 # picks it up again from the store instead of starting from nothing.
 RESUME = "reflection"
+UNANSWERED = "reflect_unanswered"  # resumed with the seller's last message not yet answered
 
 
 def _resume(svc: Services) -> None:
@@ -103,6 +107,7 @@ def _resume(svc: Services) -> None:
         }
         for t in transcript.turns
     ]
+    st.session_state[UNANSWERED] = bool(transcript.turns) and transcript.turns[-1].role == "user"
 
 
 def _show(svc: Services, item: dict[str, Any], n: int) -> None:
@@ -165,13 +170,21 @@ def _turn(svc: Services, text: str) -> None:
         st.session_state[SESSION] = log.session_id
         st.query_params[RESUME] = str(log.session_id)
     except StoreError as exc:
-        st.session_state[ERROR] = f"{exc}"
-        st.rerun()
+        st.warning(str(exc))  # not saved, but the seller is still answered
+    _reply(svc)
+
+
+def _reply(svc: Services) -> None:
+    """Answer the seller's last message, save the answer, and draw the page again."""
     with st.chat_message("assistant"):
         try:
             result = _answer(svc)
         except EmptyMessage as exc:
             st.warning(str(exc))
+            return
+        except CoachError as exc:  # over a limit, say: its own sentence
+            st.session_state[ERROR] = str(exc)
+            st.rerun()
             return
         except Exception as exc:  # never a traceback; the seller's words are already saved
             st.session_state[ERROR] = (

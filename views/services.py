@@ -10,7 +10,8 @@ from coach.challenge import ChallengeEngine
 from coach.dialogue import Coach
 from coach.review import Reviewer
 from coach.settings import Settings, load_settings
-from coach.transcripts import SqlTranscriptStore, open_store
+from coach.transcripts import SqlTranscriptStore, StoreError, open_store
+from coach.transcripts.unavailable import UnavailableStore
 from coach.wiring import (
     RetrievalStack,
     build_challenge,
@@ -27,7 +28,7 @@ class Services:
     coach: Coach
     challenge: ChallengeEngine
     reviewer: Reviewer
-    store: SqlTranscriptStore
+    store: SqlTranscriptStore | UnavailableStore
 
 
 @st.cache_resource(show_spinner="Loading the coach (first start takes a few seconds)…")
@@ -43,8 +44,17 @@ def services() -> Services:
         coach,
         build_challenge(settings, coach),
         build_reviewer(settings, coach, stack.encoder),
-        open_store(settings),
+        _store(settings),
     )
+
+
+def _store(settings: Settings) -> SqlTranscriptStore | UnavailableStore:
+    """The transcript store, or one that says why it cannot be used: a damaged database must
+    not stop a seller from reflecting (nothing is saved, and every page says so)."""
+    try:
+        return open_store(settings)
+    except StoreError as exc:
+        return UnavailableStore(f"{exc} Until then, nothing is saved.")
 
 
 def load() -> Services:

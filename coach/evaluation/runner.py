@@ -13,7 +13,7 @@ from typing import Any
 
 from coach.cases import Case, CaseFileError, load_cases
 from coach.challenge import ChallengeEngine, ChallengeRequest
-from coach.datafiles import parse_yaml
+from coach.datafiles import YAMLError, parse_yaml
 from coach.dialogue import Coach, Message
 from coach.errors import CoachError
 from coach.evaluation.judge import Judge, cohens_kappa
@@ -77,8 +77,12 @@ class TierRun:
 def _thresholds_file(path: Path) -> dict[str, Any]:
     try:
         data = parse_yaml(path.read_text(encoding="utf-8"))
+    except IsADirectoryError:
+        raise EvalInputError(f"{path} is a folder; give the thresholds YAML file.") from None
     except OSError:
         raise EvalInputError(f"Thresholds file not found: {path}.") from None
+    except (YAMLError, UnicodeDecodeError) as exc:
+        raise EvalInputError(f"{path} is not valid YAML ({type(exc).__name__}).") from None
     if not isinstance(data, dict) or data.get("version") != 1 or "metrics" not in data:
         raise EvalInputError(f"{path} is not a version 1 thresholds file.")
     return data

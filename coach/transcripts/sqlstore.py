@@ -65,6 +65,13 @@ class SqlTranscriptStore:
             self.engine = self._engine(url)
             self.migrate()
         except SQLAlchemyError as exc:
+            if self.sqlite and type(exc).__name__ == "DatabaseError":
+                # A damaged file ("file is not a database", "malformed"): never written to.
+                raise StoreError(
+                    f"The transcript database {self.engine.url.database} is damaged and was left "
+                    "untouched: move it aside (sqlite3's .recover can rescue what it holds) or "
+                    "set COACH_DATABASE_URL to a new file to start a fresh store."
+                ) from None
             raise StoreError(
                 f"Cannot open the transcript store ({type(exc).__name__}); check "
                 "COACH_DATABASE_URL or that the data directory is writable."
