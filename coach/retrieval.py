@@ -105,16 +105,20 @@ class ChromaChunkSearch:
 
     def search(self, texts: Sequence[str]) -> list[list[ChunkMatch]]:
         vectors = self.encoder.encode(list(texts)).tolist()
-        out: list[list[ChunkMatch]] = []
-        for start in range(0, len(vectors), CHROMA_QUERY_BATCH):
-            out += self._query(vectors[start : start + CHROMA_QUERY_BATCH])
+        # Only the first query (the whole text) shows a chunk's words; the sentence queries are
+        # scores, and leaving their documents out halves what Chroma hands back.
+        out = self._query(vectors[:1], documents=True)
+        for start in range(1, len(vectors), CHROMA_QUERY_BATCH):
+            out += self._query(vectors[start : start + CHROMA_QUERY_BATCH], documents=False)
         return out
 
-    def _query(self, vectors: list[list[float]]) -> list[list[ChunkMatch]]:
+    def _query(self, vectors: list[list[float]], documents: bool) -> list[list[ChunkMatch]]:
         result = self.collection.query(
             query_embeddings=vectors,
             n_results=self.size,
-            include=["metadatas", "distances", "documents"],
+            include=["metadatas", "distances", "documents"]
+            if documents
+            else ["metadatas", "distances"],
         )
         out: list[list[ChunkMatch]] = []
         for q, (ids, metas, dists, docs) in enumerate(
@@ -122,7 +126,7 @@ class ChromaChunkSearch:
                 result["ids"],
                 result["metadatas"] or [],
                 result["distances"] or [],
-                result["documents"] or [],
+                result["documents"] or [[""] * len(i) for i in result["ids"]],
                 strict=True,
             )
         ):
