@@ -47,3 +47,12 @@ def readable(text: str) -> str:
     """The text with lone surrogates (from JSON such as "\\ud800", never typed by a person)
     replaced by U+FFFD, so it can be stored, printed and encoded like any other text."""
     return _SURROGATE.sub("\ufffd", text)
+
+
+def spread(n: int, k: int) -> list[int]:
+    """At most k indexes spread evenly over range(n), first and last included: how a long text
+    is read in bounded work (retrieval and the safety triage both sample it this way)."""
+    if n <= k:
+        return list(range(n))
+    step = (n - 1) / (k - 1)
+    return sorted({round(i * step) for i in range(k)})

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from coach.errors import CoachError, ServiceError
+from coach.limits import spread
 from coach.principles import PrincipleSet
 
 DENSE_TOP = 3
@@ -218,9 +219,7 @@ class Lexicon:
 def sentences(text: str, limit: int = MAX_QUERY_SENTENCES) -> list[str]:
     """The text's sentences; past `limit`, that many spread evenly from first to last."""
     parts = [s.strip() for s in _SENTENCE_SPLIT.split(text) if len(s.strip()) > 2]
-    if len(parts) > limit:
-        step = (len(parts) - 1) / (limit - 1)
-        parts = [parts[round(i * step)] for i in range(limit)]
+    parts = [parts[i] for i in spread(len(parts), limit)]
     return parts or [text]
 
 

@@ -73,10 +73,6 @@ def hashed(text: str, kind: str = "words") -> tuple[NDArray[np.int64], float]:
     return buckets, 1.0 / float(np.sqrt(len(buckets)))
 
 
-def word_features(text: str) -> tuple[NDArray[np.int64], float]:
-    return hashed(text, "words")
-
-
 @dataclass(frozen=True)
 class LinearClassifier:
     """Softmax over dense and hashed features; `classes` names the columns. A classifier with

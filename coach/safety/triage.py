@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from coach.datafiles import DataFileError, load_data_file
+from coach.limits import spread
 from coach.safety.classifier import LinearClassifier
 from coach.safety.language import ENGLISH, Language, LanguageGuesser
 from coach.safety.normalise import Normalised, normalise
@@ -431,7 +432,7 @@ class SafetyTriage:
         return None
 
     def _bounded(self, parts: list[str]) -> list[str]:
-        keep = set(_spread(len(parts), self.max_sentences - self.suspects))
+        keep = set(spread(len(parts), self.max_sentences - self.suspects))
         screen = self.classifiers.risk_other_language
         rest = [i for i in range(len(parts)) if i not in keep]
         if screen is not None and rest:
@@ -454,12 +455,6 @@ class SafetyTriage:
         rows.append(_unit(vecs.sum(axis=0, keepdims=True)))
         texts.append(" ".join(parts))
         return _Units(texts, np.vstack(rows).astype(np.float32), len(parts))
-
-
-def _spread(n: int, k: int) -> list[int]:
-    """k indexes spread evenly over range(n), first and last included."""
-    step = (n - 1) / (k - 1)
-    return sorted({round(i * step) for i in range(k)})
 
 
 def _unit(v: NDArray[np.float32]) -> NDArray[np.float32]:
