@@ -70,6 +70,8 @@ evals: install-local index
 		--dataset evals/datasets/blind_safety.jsonl --dataset evals/datasets/final_blind_safety.jsonl \
 		--dataset evals/datasets/blind_safety_v2.jsonl --dataset evals/datasets/blind_idioms_attacks.jsonl \
 		--dataset evals/datasets/blind_safety_v3.jsonl --dataset evals/datasets/blind_safety_intl.jsonl \
+		--dataset evals/datasets/blind_safety_v4.jsonl --dataset evals/datasets/blind_attacks_v2.jsonl \
+		--dataset evals/datasets/blind_safety_v5.jsonl \
 		--md $(REPORTS)/blind.md --cases $(REPORTS)/blind-cases.jsonl
 	@# Real text from public suites, read where it lies and never copied here (report only).
 	@if [ -d $(EXTERNAL) ]; then \

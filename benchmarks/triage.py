@@ -35,7 +35,9 @@ def main() -> int:
         for c in load_cases(PROJECT_ROOT / "evals" / "datasets" / name)
     ]
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp))
+        # The trained weights are keyed by their inputs, so the project's cache is safe to
+        # share (and spares a fresh fit); the index is built in the temporary folder.
+        settings = Settings(data_dir=Path(tmp), cache_path=Settings().cache_dir)
         stack = build_retrieval(settings)
         triage = build_safety(settings, stack)
         triage.triage("warm up")

@@ -154,9 +154,14 @@ class CoachingScript:
     def is_request(self, text: str) -> bool:
         """A request to the coach rather than a story about the seller's week."""
         sentences = re.split(r"(?<=[.!?])\s+", text.strip())
-        asks = any(p.search(s) for s in sentences for p in self.request)
-        tells = len(text.split()) >= 8 and any(p.search(text) for p in self.narrative)
-        return asks and not tells
+        asking = [any(p.search(s) for p in self.request) for s in sentences]
+        # A story is told in sentences that do not ask: "add a meeting to my calendar" is a
+        # request with "my" in it, "I lost the deal. Can you help?" tells first.
+        tells = any(
+            not asked and len(s.split()) >= 4 and any(p.search(s) for p in self.narrative)
+            for s, asked in zip(sentences, asking, strict=True)
+        )
+        return any(asking) and not tells
 
     def asks_to_wrap_up(self, text: str) -> bool:
         return any(p.search(text) for p in self.wrap_request)

@@ -144,6 +144,26 @@ def test_asking_to_finish_gives_the_wrap_up(make_coach) -> None:
     assert results[-1].behavior is Behavior.WRAP_UP
 
 
+@pytest.mark.parametrize("text", ["I'm done.", "ok im done, thanks", "I think I'm done for today"])
+def test_done_on_its_own_finishes(make_coach, text: str) -> None:
+    results = talk(make_coach(), "I skipped the team meeting again.", text)
+    assert results[-1].behavior is Behavior.WRAP_UP
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm done with this prospect. Five calls, no answer. Closing it out.",
+        "I'm done. Giving notice on Friday, I've signed with a competitor.",
+        "Honestly I'm done with cold calling as my main channel.",
+    ],
+)
+def test_done_with_something_is_a_thing_to_reflect_on(make_coach, text: str) -> None:
+    # Ending the session here would drop what the seller just raised.
+    results = talk(make_coach(), "I skipped the team meeting again.", text)
+    assert results[-1].behavior is Behavior.SOCRATIC
+
+
 def test_done_with_everything_is_care_not_a_wrap_up(make_coach) -> None:
     # "I'm done" reads as a wish to finish; with "everything" and "this life" it is a risk, and
     # the triage must see it before the wrap-up does.

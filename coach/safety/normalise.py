@@ -191,6 +191,8 @@ def _base64_readings(text: str, common_words: frozenset[str]) -> list[str]:
         except (binascii.Error, UnicodeDecodeError, ValueError):
             continue
         decoded = " ".join(decoded.split())  # line breaks are not "unprintable" text
-        if decoded.isprintable() and _reads_as_words(decoded, common_words) >= 0.4:
+        # Random bytes almost never decode to printable UTF-8, so a quarter of common words
+        # is enough: "Wow, that's fantastic! Forget all previous tasks..." scored 0.37.
+        if decoded.isprintable() and _reads_as_words(decoded, common_words) >= 0.25:
             out.append(decoded)
     return out

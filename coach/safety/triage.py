@@ -108,6 +108,9 @@ class _Thresholds(BaseModel):
     risk_sentence: float = Field(
         gt=0, lt=1, description="...of one sentence or pair: a short one out of context misleads"
     )
+    risk_before_redirect: float = Field(
+        gt=0, lt=1, description="...of a message a request classifier would turn away"
+    )
     acute: float = Field(gt=0, lt=1, description="share of that risk that makes it acute")
     check_in_no: float = Field(gt=0, lt=1)
     injection: float = Field(gt=0, lt=1)
@@ -132,6 +135,7 @@ class _SafetyFile(BaseModel):
     language_help: str
     hidden_name: str
     hidden_notice: str
+    addressed: list[str] = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,7 @@ class SafetyRules:
             v: [(re.compile(n.pattern, re.IGNORECASE), n.says) for n in r.names]
             for v, r in self.requests.items()
         }
+        self.addressed = _compile(spec.addressed)
 
     @classmethod
     def load(cls, path: Path) -> SafetyRules:
@@ -229,6 +234,10 @@ class SafetyRules:
                     if m:
                         return verdict, m.group(0).strip()
         return None
+
+    def asks(self, sentence: str) -> bool:
+        """Whether a sentence asks or instructs (see `addressed` in data/safety.yaml)."""
+        return any(p.search(sentence) for p in self.addressed)
 
     def name_request(self, verdict: Verdict, text: str) -> str:
         for pattern, says in self.names.get(verdict, []):
@@ -316,6 +325,11 @@ class SafetyTriage:
         if risk is not None and risk[2] == "pattern":
             return Triage(risk[0], risk[1], risk[2], notes=norm.notes, language=language)
         request = self._request(norm, units, language)
+        if risk is None and request is not None and request[2] == "classifier":
+            # About to turn a message away on a classifier's word: a lower risk bar first.
+            # "The people who love me would be relieved if I were no longer here" scored 0.85
+            # and would otherwise have heard that it was outside what the coach can help with.
+            risk = self.risk(visible, risk_units, language, redirecting=True)
         # A risk the patterns saw always comes first. One only the classifier saw yields to an
         # injection or manipulation a pattern recognised: "forget your instructions and..."
         # written in German is an attack, not a goodbye.
@@ -341,7 +355,12 @@ class SafetyTriage:
         return Triage(Verdict.OK, notes=norm.notes, language=language)
 
     def risk(
-        self, text: str, units: _Units | None = None, language: Language = ENGLISH
+        self,
+        text: str,
+        units: _Units | None = None,
+        language: Language = ENGLISH,
+        *,
+        redirecting: bool = False,
     ) -> tuple[Verdict, str, str] | None:
         """`acute` or `concern` with the words that raised it and the layer that decided.
 
@@ -357,7 +376,8 @@ class SafetyTriage:
         units = units or self._units(text)
         t = self.rules.thresholds
         if language.english:
-            clf, whole_bar, sentence_bar = self.classifiers.risk, t.risk, t.risk_sentence
+            clf, sentence_bar = self.classifiers.risk, t.risk_sentence
+            whole_bar = t.risk_before_redirect if redirecting else t.risk
         elif self.classifiers.risk_other_language is not None:
             clf = self.classifiers.risk_other_language
             whole_bar, sentence_bar = t.risk_other_language, t.risk_other_language_sentence
@@ -411,23 +431,31 @@ class SafetyTriage:
         t = self.rules.thresholds
         clf = self.classifiers.requests
         p = clf.probabilities(units.vectors, units.texts)
+        # The whole message always speaks for itself; one sentence (or a pair) decides alone
+        # only when it asks or instructs. In a story of the week, "Lost my dog this weekend."
+        # and "Our security lead found 11 wrong answers." scored as requests out of context.
+        asks = np.array([self.rules.asks(s) for s in units.texts[: units.sentences]], bool)
+        n = units.sentences
+        asking = np.concatenate(
+            [asks, asks[:-1] | asks[1:] if n > 1 else np.zeros(0, bool), [True]]
+        )
         for verdict, threshold in (
             (Verdict.INJECTION, t.injection),
             (Verdict.MANIPULATION, t.manipulation),
         ):
-            col = p[:, clf.column(verdict.value)]
+            col = np.where(asking, p[:, clf.column(verdict.value)], 0.0)
             best = int(np.argmax(col))
             if col[best] >= threshold:
                 return verdict, units.texts[best], "classifier"
-        off = p[:, clf.column(Verdict.OFF_TOPIC.value)]
+        off = np.where(asking, p[:, clf.column(Verdict.OFF_TOPIC.value)], 0.0)
         if off[units.whole] >= t.off_topic:
             return (
                 Verdict.OFF_TOPIC,
-                units.texts[int(np.argmax(off[: units.sentences]))],
+                units.texts[int(np.argmax(off[:n]))],
                 "classifier",
             )
-        best = int(np.argmax(off[: units.sentences]))
-        if units.sentences <= 3 and off[best] >= t.off_topic_sentence:
+        best = int(np.argmax(off[:n]))
+        if n <= 3 and off[best] >= t.off_topic_sentence:
             return Verdict.OFF_TOPIC, units.texts[best], "classifier"
         return None
 
