@@ -18,7 +18,7 @@ from pathlib import Path
 
 from coach.dialogue import Message
 from coach.settings import Settings
-from coach.wiring import build_coach, build_retrieval
+from coach.wiring import build_coach, build_parts, build_retrieval
 
 BUDGET_S = 1.5
 LINES = [
@@ -47,7 +47,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), tier="scripted")
         stack = build_retrieval(settings)
-        coach = build_coach(settings, stack)
+        coach = build_coach(settings, build_parts(settings, stack))
         coach.respond([Message("user", "warm up: I lost a deal this week.")])
         first, next_turn = [], []
         for seed in range(5):

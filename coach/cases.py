@@ -1,4 +1,4 @@
-"""The evals case schema (DESIGN.md) and a JSONL loader that names the bad line."""
+"""The evals case schema (one JSON object per line) and a loader that names the bad line."""
 
 from __future__ import annotations
 

@@ -9,8 +9,7 @@ prompts/challenge_draft.md and is held to the same checks, falling back to the c
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -19,12 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
-from coach.guards import Guards, sentences
+from coach.guards import sentences
 from coach.limits import Limits
-from coach.llm import ChatModelChoice
-from coach.principles import PrincipleSet
-from coach.prompts import PromptLibrary
-from coach.retrieval import PrincipleRetriever
+from coach.parts import CoachParts
 
 Channel = Literal["slack", "email"]
 Tone = Literal["warm", "direct"]
@@ -190,23 +186,16 @@ class ChallengeScript:
 class ChallengeEngine:
     def __init__(
         self,
-        principles: PrincipleSet,
-        retriever: PrincipleRetriever,
-        guards: Guards,
+        parts: CoachParts,
         script: ChallengeScript,
-        prompts: PromptLibrary,
-        chat: ChatModelChoice,
-        clock: Callable[[], float] = time.perf_counter,
+        *,
         limits: Limits | None = None,
+        k: int = 3,
     ) -> None:
         self.limits = limits or Limits()
-        self.principles = principles
-        self.retriever = retriever
-        self.guards = guards
-        self.script = script
-        self.prompts = prompts
-        self.chat = chat
-        self.clock = clock
+        self.parts = parts
+        self.script = script  # the manager's composer and draft checks, not the seller's
+        self.k = k  # principles a draft may rest on
 
     # -- before drafting ------------------------------------------------------------------------
 
@@ -217,11 +206,11 @@ class ChallengeEngine:
     # -- drafting -------------------------------------------------------------------------------
 
     def draft(self, request: ChallengeRequest, revision: str | None = None) -> DraftResult:
-        start = self.clock()
+        start = self.parts.clock()
         request = self._validated(request)
         ids = self._principles_for(request)
         composed = self.compose(request, ids)
-        if self.chat.model is None:
+        if self.parts.chat.model is None:
             return self._composed(request, ids, composed, start)
         return self._with_model(request, ids, composed, revision, start)
 
@@ -238,8 +227,8 @@ class ChallengeEngine:
             composed,
             tuple(ids),
             self.check_draft(composed, request.channel),
-            self.chat.tier.value,
-            self.chat.model_name,
+            self.parts.chat.tier.value,
+            self.parts.chat.model_name,
             self._ms(start),
             request=request,
             **model,
@@ -268,7 +257,7 @@ class ChallengeEngine:
             changed = _replace(changed, channel="email", words=None)
         if "slack" in text:
             changed = _replace(changed, channel="slack", words=None)
-        if self.chat.model is not None:
+        if self.parts.chat.model is not None:
             return self.draft(changed, revision=instruction)
         result = self.draft(changed)
         if changed == request:
@@ -292,7 +281,7 @@ class ChallengeEngine:
         body_ids = [pid for pid in ids if not (commitment and pid == "go-first")] or list(ids)
         lines_full = [getattr(spec.principles[pid], tone) for pid in body_ids]
         lines_short = [spec.principles[pid].short for pid in body_ids]
-        meaning = _first_sentence(self.principles.get(ids[0]).meaning)
+        meaning = _first_sentence(self.parts.principles.get(ids[0]).meaning)
         first = (
             spec.go_first["given"].format(commitment=_lower_first(commitment))
             if commitment
@@ -377,7 +366,7 @@ class ChallengeEngine:
         )
         last = sents[-1] if sents else ""
         is_question = last.rstrip("\"”’')").endswith("?")
-        open_q = self.guards.open_question(last).passed if is_question else False
+        open_q = self.parts.guards.open_question(last).passed if is_question else False
         findings.append(
             Finding(
                 "ends_with_question",
@@ -408,7 +397,8 @@ class ChallengeEngine:
                 touched[0].sentence if touched else "",
             )
         )
-        missed = tuple(pid for pid in self.principles.ids if pid not in {t.id for t in touched})
+        seen = {t.id for t in touched}
+        missed = tuple(pid for pid in self.parts.principles.ids if pid not in seen)
         return DraftReport(tuple(findings), tuple(touched), missed, n)
 
     # -- internals ------------------------------------------------------------------------------
@@ -431,7 +421,7 @@ class ChallengeEngine:
 
     def _principles_for(self, request: ChallengeRequest) -> list[str]:
         """Two or three principles that fit the situation (the best, and any close to it)."""
-        hits = self.retriever.retrieve(request.situation, k=3)
+        hits = self.parts.retriever.retrieve(request.situation, k=self.k)
         ids = [hits[0].id] + [h.id for h in hits[1:] if h.score >= hits[0].score - 0.05]
         # A challenge is issued by someone going first: when the manager says what they will
         # do, that is go-first, whatever else the situation is about.
@@ -460,7 +450,7 @@ class ChallengeEngine:
     def _blames(self, sentence: str) -> bool:
         return (
             any(p.search(sentence) for p in self.script.blame)
-            or not self.guards.no_blame(sentence).passed
+            or not self.parts.guards.no_blame(sentence).passed
         )
 
     def _touched(self, sents: Sequence[str]) -> list[PrincipleMatch]:
@@ -468,11 +458,11 @@ class ChallengeEngine:
         for s in sents:
             if len(s.split()) < 4:
                 continue
-            for h in self.retriever.retrieve(s, k=2):
-                if h.score < self.retriever.relevance_threshold:
+            for h in self.parts.retriever.retrieve(s, k=2):
+                if h.score < self.parts.retriever.relevance_threshold:
                     continue
                 if h.id not in best or h.score > best[h.id].score:
-                    p = self.principles.get(h.id)
+                    p = self.parts.principles.get(h.id)
                     best[h.id] = PrincipleMatch(h.id, p.title, p.source_quote, s, h.score)
         return sorted(best.values(), key=lambda m: m.score, reverse=True)
 
@@ -486,10 +476,10 @@ class ChallengeEngine:
     ) -> DraftResult:
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        assert self.chat.model is not None
+        assert self.parts.chat.model is not None
         spec = self.script.spec.channels[request.channel]
         words = request.words or spec.default_words
-        prompt = self.prompts.render(
+        prompt = self.parts.prompts.render(
             "challenge_draft",
             situation=request.situation,
             channel=request.channel,
@@ -499,19 +489,19 @@ class ChallengeEngine:
             tone=request.tone,
             commitment=request.commitment or "(none given)",
             principles="\n".join(
-                f'- {pid}: "{self.principles.get(pid).source_quote}"' for pid in ids
+                f'- {pid}: "{self.parts.principles.get(pid).source_quote}"' for pid in ids
             ),
             mirror=self.script.spec.mirror,
             revision=revision or "(first draft)",
         )
         messages: list[Any] = [
-            SystemMessage(self.prompts.render("challenge_system")),
+            SystemMessage(self.parts.prompts.render("challenge_system")),
             HumanMessage(prompt),
         ]
         model_passed: bool | None = None
         try:
             for attempt in range(2):
-                raw = str(self.chat.model.invoke(messages).content)
+                raw = str(self.parts.chat.model.invoke(messages).content)
                 draft, declared = _parse(raw)
                 declared = [d for d in declared if d in ids]
                 report = self.check_draft(draft, request.channel, declared) if draft else None
@@ -523,8 +513,8 @@ class ChallengeEngine:
                         draft,
                         tuple(declared),
                         report,
-                        self.chat.tier.value,
-                        self.chat.model_name,
+                        self.parts.chat.tier.value,
+                        self.parts.chat.model_name,
                         self._ms(start),
                         model_passed=model_passed,
                         request=request,
@@ -551,7 +541,7 @@ class ChallengeEngine:
         )
 
     def _ms(self, start: float) -> int:
-        return round((self.clock() - start) * 1000)
+        return round((self.parts.clock() - start) * 1000)
 
 
 def _parse(raw: str) -> tuple[str, list[str]]:

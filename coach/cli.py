@@ -20,6 +20,8 @@ DEFAULT_THRESHOLDS = PROJECT_ROOT / "evals" / "thresholds.yaml"
 
 if TYPE_CHECKING:
     from coach.dialogue import Message
+    from coach.llm import ChatModelChoice
+    from coach.parts import CoachParts
     from coach.sessions import ReflectionLog
 
 
@@ -140,10 +142,11 @@ def _read_turns(raw: str) -> list[Message]:
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
-    from coach.wiring import build_coach
+    from coach.wiring import build_coach, build_parts
 
     turns = _read_turns(_stdin_text())
-    coach = build_coach(_settings(args), fast=True)
+    settings = _settings(args)
+    coach = build_coach(settings, build_parts(settings, fast=True))
     result = coach.wrap_up(turns) if args.wrap_up else coach.respond(turns)
     if args.json:
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
@@ -156,12 +159,13 @@ def cmd_reply(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from coach.dialogue import Behavior, Message
-    from coach.wiring import build_coach
+    from coach.wiring import build_coach, build_parts
 
     settings = _settings(args)
-    coach = build_coach(settings)
-    print(f"Pivot Coach: {coach.d.chat.label}.")
-    log = _chat_log(settings, coach)
+    parts = build_parts(settings)
+    coach = build_coach(settings, parts)
+    print(f"Pivot Coach: {parts.chat.label}.")
+    log = _chat_log(settings, parts.chat)
     print("Write about your week. /done (or Ctrl-D) wraps up; Ctrl-C leaves.\n")
     turns: list[Message] = []
     while True:
@@ -199,7 +203,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         for resource in result.resources:
             print(f"       - {resource}")
         if result.focus_principle and result.behavior is Behavior.SOCRATIC:
-            p = coach.d.principles.get(result.focus_principle)
+            p = parts.principles.get(result.focus_principle)
             print(f"       [{p.title}: \u201c{p.source_quote}\u201d]")
         if result.notice:
             print(f"       ({result.notice})")
@@ -211,7 +215,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         )
 
 
-def _chat_log(settings: Settings, coach: Any) -> ReflectionLog | None:
+def _chat_log(settings: Settings, chat: ChatModelChoice) -> ReflectionLog | None:
     """The store `coach chat` records into, as the app does; None (and a line) when it cannot."""
     from coach.sessions import ReflectionLog
     from coach.transcripts import StoreError, open_store
@@ -222,7 +226,7 @@ def _chat_log(settings: Settings, coach: Any) -> ReflectionLog | None:
         print(f"(Not saving this conversation: {exc})")
         return None
     print(f"(Saved as you go in {settings.data_dir}; `coach transcripts list` shows it.)")
-    return ReflectionLog(store, coach.d.chat.tier.value, coach.d.chat.model_name)
+    return ReflectionLog(store, chat.tier.value, chat.model_name)
 
 
 def _save(log: ReflectionLog, write: Callable[[], object]) -> ReflectionLog | None:
@@ -282,12 +286,11 @@ def cmd_transcripts(args: argparse.Namespace) -> int:
     return 0
 
 
-def _engines(args: argparse.Namespace) -> tuple[Any, Any, Settings]:
-    from coach.wiring import build_coach, build_retrieval
+def _parts(args: argparse.Namespace) -> tuple[CoachParts, Settings]:
+    from coach.wiring import build_parts
 
     settings = _settings(args)
-    stack = build_retrieval(settings, fast=True)
-    return stack, build_coach(settings, stack), settings
+    return build_parts(settings, fast=True), settings
 
 
 def cmd_challenge(args: argparse.Namespace) -> int:
@@ -295,9 +298,9 @@ def cmd_challenge(args: argparse.Namespace) -> int:
     from coach.wiring import build_challenge
 
     situation = _text_arg(args.situation, "situation")
-    _, coach, settings = _engines(args)
+    parts, settings = _parts(args)
     situation = settings.limits.message(situation, "The situation")
-    engine = build_challenge(settings, coach)
+    engine = build_challenge(settings, parts)
     result = engine.draft(
         ChallengeRequest(
             situation=situation,
@@ -313,7 +316,7 @@ def cmd_challenge(args: argparse.Namespace) -> int:
     print(result.draft)
     print()
     for pid in result.principle_ids:
-        p = coach.d.principles.get(pid)
+        p = parts.principles.get(pid)
         print(f"[{p.id}] \u201c{p.source_quote}\u201d")
     for f in result.report.findings:
         print(f"{'ok ' if f.passed else 'FIX'} {f.name}: {f.detail}")
@@ -346,8 +349,8 @@ def cmd_check_draft(args: argparse.Namespace) -> int:
     channel: Literal["slack", "email"] = args.channel or (
         "email" if text.lstrip().lower().startswith("subject:") else "slack"
     )
-    _, coach, settings = _engines(args)
-    report = build_challenge(settings, coach).check_draft(text, channel)
+    parts, settings = _parts(args)
+    report = build_challenge(settings, parts).check_draft(text, channel)
     if args.json:
         print(json.dumps({"channel": channel, **report.as_dict()}, ensure_ascii=False, indent=2))
         return 0
@@ -365,8 +368,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     from coach.transcripts import open_store
     from coach.wiring import build_reviewer
 
-    stack, coach, settings = _engines(args)
-    reviewer = build_reviewer(settings, coach, stack.encoder)
+    parts, settings = _parts(args)
+    reviewer = build_reviewer(settings, parts)
     if args.session:
         store = open_store(settings)
         transcript = store.get(_resolve_session(store, args.session))
@@ -380,7 +383,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(review.as_json(), ensure_ascii=False, indent=2))
     else:
-        print(for_terminal(to_markdown(review, coach.d.principles)))
+        print(for_terminal(to_markdown(review, parts.principles)))
     return 0
 
 

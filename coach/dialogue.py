@@ -1,7 +1,8 @@
 """One coach turn: triage, retrieve, generate, guard; and the wrap-up.
 
-`Coach` receives everything it uses (DESIGN.md, STYLE.md 3): principles, retriever, safety
-triage, guards, the scripted coach's words, prompts, the chat model and a clock. It holds no
+`Coach` receives everything it uses in a `CoachParts` (principles, retriever, safety triage,
+guards, the scripted coach's words, prompts, the chat model and a clock) and how to behave in a
+`CoachOptions` (limits, timeouts, the canary). It holds no
 per-session state: the session is read from the transcript it is given, so the same engine
 serves the app, `coach chat`, `coach reply` and the evals.
 """
@@ -17,16 +18,18 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from coach.errors import CoachError
-from coach.guards import GuardReport, Guards, ReplyContext, questions
+from coach.guards import GuardReport, ReplyContext, questions
 from coach.limits import Limits, readable
-from coach.llm import ChatModelChoice, Tier
-from coach.principles import PrincipleSet, Stage
-from coach.prompts import PromptLibrary
-from coach.retrieval import Hit, PrincipleRetriever
-from coach.safety import SafetyTriage, Triage, Verdict
-from coach.scripted import CoachingScript, normalize_question, shorten_phrase, stage_for
+from coach.llm import Tier
+from coach.parts import CoachParts
+from coach.principles import Stage
+from coach.retrieval import Hit
+from coach.safety import Triage, Verdict
+from coach.scripted import normalize_question, shorten_phrase, stage_for
 
 Role = Literal["user", "assistant"]
+# Principles a turn ranks among: the top few by retrieval, so the session's thread can stay.
+CANDIDATES = 5
 _PRINCIPLE_LINE = re.compile(r"^\s*\**principles?\**\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.M)
 CLOSE_SCORES = 0.03  # hits this close to the best count as ties: prefer an unexplored one
 
@@ -113,28 +116,28 @@ class SessionView:
 
 
 @dataclass
-class CoachDeps:
-    principles: PrincipleSet
-    retriever: PrincipleRetriever
-    safety: SafetyTriage
-    guards: Guards
-    script: CoachingScript
-    prompts: PromptLibrary
-    chat: ChatModelChoice
+class CoachOptions:
+    """How one coach behaves, from settings; its parts come in a `CoachParts`."""
+
     wrap_up_after_turns: int = 8
     model_timeout_s: float = 30.0
     max_reply_chars: int = 1200  # about three times the longest reply the guards accept
     limits: Limits = field(default_factory=Limits)
     model_retries: int = 1  # on a rate limit or server error, within the timeout; never a timeout
-    clock: Callable[[], float] = time.perf_counter
     sleep: Callable[[float], None] = time.sleep
     # Planted in the system prompt; a reply that contains it has leaked the prompt.
     canary: str = field(default_factory=lambda: f"PC-{secrets.token_hex(4).upper()}")
 
 
 class Coach:
-    def __init__(self, deps: CoachDeps) -> None:
-        self.d = deps
+    def __init__(self, parts: CoachParts, options: CoachOptions | None = None) -> None:
+        self.parts = parts
+        self.options = options or CoachOptions()
+
+    @property
+    def canary(self) -> str:
+        """The string planted in this coach's system prompt: a reply holding it leaked."""
+        return self.options.canary
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -158,30 +161,30 @@ class Coach:
         messages = _readable(messages)
         for event in self._turn(messages):
             if isinstance(event, Triage):
-                hidden = self.d.safety.rules.hidden_notice(event.notes)
+                hidden = self.parts.safety.rules.hidden_notice(event.notes)
             elif isinstance(event, TurnResult) and hidden and not event.notice:
                 yield replace(event, notice=hidden)
             else:
                 yield event
 
     def _turn(self, messages: Sequence[Message]) -> Iterator[str | TurnResult | Triage]:
-        start = self.d.clock()
-        latest = self.d.limits.message(_latest_user(messages))
+        start = self.parts.clock()
+        latest = self.options.limits.message(_latest_user(messages))
         view = self.read_session(messages[:-1])
-        self.d.limits.turns(view.seller_turns + 1)
+        self.options.limits.turns(view.seller_turns + 1)
         # Triage comes before everything, the wrap-up included: "I'm done. Not with the deal.
         # With everything." asks for care, not a summary.
-        triage = self.d.safety.triage(latest)
+        triage = self.parts.safety.triage(latest)
         yield triage  # for `stream`, which tells the seller what was removed
         if triage.verdict is Verdict.CRISIS or view.crisis:
             yield self._crisis(triage, view, start)
             return
-        if triage.verdict is not Verdict.CONCERN and self.d.script.asks_to_wrap_up(latest):
+        if triage.verdict is not Verdict.CONCERN and self.parts.script.asks_to_wrap_up(latest):
             yield self.wrap_up(messages, _start=start)
             return
         cleared = False
         if view.check_in_open:
-            if not self.d.safety.answers_no(latest):
+            if not self.parts.safety.answers_no(latest):
                 yield self._check_in(triage, start, again=True)
                 return
             cleared = True  # "no, just a brutal week": back to the reflection, gently
@@ -190,23 +193,24 @@ class Coach:
             return
         said = {m.content for m in messages if m.role == "assistant"}
         if not triage.ok and not cleared:
-            text = self.d.safety.rules.redirect_for(triage.verdict, said, triage.says)
+            text = self.parts.safety.rules.redirect_for(triage.verdict, said, triage.says)
             yield self._redirect(triage, text, start)
             return
 
-        vague = self.d.script.is_vague(latest)
-        hits = self.d.retriever.retrieve(self._query(messages, latest, vague), k=5)
-        relevant = self.d.retriever.is_reflection(hits)
+        vague = self.parts.script.is_vague(latest)
+        hits = self.parts.retriever.retrieve(self._query(messages, latest, vague), k=CANDIDATES)
+        relevant = self.parts.retriever.is_reflection(hits)
         if (
             not cleared
-            and self.d.script.is_request(latest)
+            and self.parts.script.is_request(latest)
             and not (
-                relevant and self.d.retriever.is_reflection(self.d.retriever.retrieve(latest, k=1))
+                relevant
+                and self.parts.retriever.is_reflection(self.parts.retriever.retrieve(latest, k=1))
             )
         ):
             # A request for something else, judged on its own words (the retrieval query may
             # have borrowed context from the previous message).
-            rules = self.d.safety.rules
+            rules = self.parts.safety.rules
             says = rules.name_request(Verdict.OFF_TOPIC, latest)
             yield self._redirect(
                 Triage(Verdict.OFF_TOPIC, "a request, below the relevance threshold", "retrieval"),
@@ -219,7 +223,7 @@ class Coach:
         top_ids = [h.id for h in hits[:3]]
         stay = view.last_focus is not None and (
             vague
-            or self.d.script.commits(latest)  # a commitment continues the current thread
+            or self.parts.script.commits(latest)  # a commitment continues the current thread
             or (not relevant and view.last_focus in top_ids)
         )
         ranked = self._rank(hits, view, stay)
@@ -228,7 +232,7 @@ class Coach:
         if cleared:
             # Right after "no, nothing like that": the coach's own gentle words, no model, and
             # the resources stay in reach.
-            rules = self.d.safety.rules
+            rules = self.parts.safety.rules
             yield self._finish(
                 scripted,
                 start,
@@ -238,14 +242,14 @@ class Coach:
             )
             return
 
-        if self.d.chat.model is None:
+        if self.parts.chat.model is None:
             yield self._finish(scripted, start, latest)
             return
         yield from self._with_model(messages, latest, hits, ranked, stage, view, scripted, start)
 
     def wrap_up(self, messages: Sequence[Message], *, _start: float | None = None) -> TurnResult:
         """A short summary in the seller's words, one commitment, and the mirror question."""
-        start = self.d.clock() if _start is None else _start
+        start = self.parts.clock() if _start is None else _start
         messages = _readable(messages)
         view = self.read_session(messages)
         if view.crisis:
@@ -256,21 +260,23 @@ class Coach:
         explored = []
         for pid in view.explored[:4]:
             explored.append(
-                (self.d.principles.get(pid), self._phrase_for(messages, pid, view.private))
+                (self.parts.principles.get(pid), self._phrase_for(messages, pid, view.private))
             )
-        commitment = self.d.script.commitment_in(seller_texts[-3:])
-        reply = self.d.script.wrap_up(explored, commitment, self.d.principles.mirror_question)
+        commitment = self.parts.script.commitment_in(seller_texts[-3:])
+        reply = self.parts.script.wrap_up(
+            explored, commitment, self.parts.principles.mirror_question
+        )
         report = self._check_wrap_up(reply)
         return TurnResult(
             reply=reply,
             behavior=Behavior.WRAP_UP,
             principle_ids=tuple(view.explored),
-            focus_principle="mirror" if "mirror" in self.d.principles else None,
+            focus_principle="mirror" if "mirror" in self.parts.principles else None,
             guard=GuardOutcome(
                 model_passed=None, final_passed=report.passed, checks=report.as_dict()
             ),
-            tier=self.d.chat.tier.value,
-            model=self.d.chat.model_name,
+            tier=self.parts.chat.tier.value,
+            model=self.parts.chat.model_name,
             latency_ms=self._ms(start),
         )
 
@@ -292,7 +298,7 @@ class Coach:
                 ids = list(m.principle_ids)
                 if not ids and behavior in (None, Behavior.SOCRATIC):
                     ids = self._infer_principles(m.content)
-                ids = [pid for pid in ids if pid in self.d.principles]
+                ids = [pid for pid in ids if pid in self.parts.principles]
                 if ids and behavior in (None, Behavior.SOCRATIC):
                     coaching_turns += 1
                     last_focus = ids[0]
@@ -308,7 +314,7 @@ class Coach:
                     private.add(n)
                 continue
             # A plain transcript does not say how earlier turns were answered: triage them.
-            verdict = self.d.safety.triage(m.content).verdict
+            verdict = self.parts.safety.triage(m.content).verdict
             if verdict.risk:
                 private.add(n)
                 crisis = crisis or verdict is Verdict.CRISIS
@@ -330,12 +336,14 @@ class Coach:
         owners = self._curated_owners(qs)
         if owners or not qs:
             return owners
-        return [self.d.retriever.retrieve(qs[-1], k=1)[0].id]
+        return [self.parts.retriever.retrieve(qs[-1], k=1)[0].id]
 
     def _curated_owners(self, qs: Sequence[str]) -> list[str]:
         """The principles whose curated questions these are (the coach's own earlier turns)."""
         return [
-            owner for q in qs if (owner := self.d.script.question_owner.get(normalize_question(q)))
+            owner
+            for q in qs
+            if (owner := self.parts.script.question_owner.get(normalize_question(q)))
         ]
 
     # -- steps ----------------------------------------------------------------------------------
@@ -372,22 +380,22 @@ class Coach:
         principle_id = focus
         used_stage: str = stage
         if vague:
-            question_text = self.d.script.vague_question(view.asked)
-        elif view.coaching_turns >= 1 and self.d.script.commits(latest):
-            question_text = self.d.script.commitment_question(view.asked)
+            question_text = self.parts.script.vague_question(view.asked)
+        elif view.coaching_turns >= 1 and self.parts.script.commits(latest):
+            question_text = self.parts.script.commitment_question(view.asked)
         if question_text is None:
-            q = self.d.script.question(ranked, stage, view.asked)
+            q = self.parts.script.question(ranked, stage, view.asked)
             if q is None:  # every curated question has been asked: time to wrap up
-                q = self.d.script.question(ranked, stage, set())
+                q = self.parts.script.question(ranked, stage, set())
                 assert q is not None
             question_text, principle_id, used_stage = q.text, q.principle_id, q.stage
         hit = next((h for h in hits if h.id == principle_id), None)
         phrase = None if vague or hit is None else self._quotable(hit, latest)
-        ack = self.d.script.acknowledgement(phrase, turn_index, first=view.seller_turns == 0)
+        ack = self.parts.script.acknowledgement(phrase, turn_index, first=view.seller_turns == 0)
         reply = f"{ack} {question_text}"
         notice = None
-        if view.seller_turns + 1 >= self.d.wrap_up_after_turns:
-            notice = self.d.script.spec.turn_limit_notice
+        if view.seller_turns + 1 >= self.options.wrap_up_after_turns:
+            notice = self.parts.script.spec.turn_limit_notice
         return TurnResult(
             reply=reply,
             behavior=Behavior.SOCRATIC,
@@ -406,7 +414,7 @@ class Coach:
     def _quotable(self, hit: Hit, latest: str) -> str:
         """Words to quote back: only ever the seller's latest message (the retrieval query can
         include the one before it)."""
-        keywords = list(self.d.retriever.lexicon.vocabulary(hit.id))
+        keywords = list(self.parts.retriever.lexicon.vocabulary(hit.id))
         source = hit.evidence if hit.evidence and hit.evidence in latest else latest
         return shorten_phrase(source, keywords)
 
@@ -415,12 +423,12 @@ class Coach:
     ) -> TurnResult:
         """Guard the scripted reply too: the data it is made of must keep the rules."""
         reply = changes.pop("reply", scripted.reply)
-        report = self.d.guards.check(
+        report = self.parts.guards.check(
             reply,
             ReplyContext(
                 principle_ids=scripted.principle_ids,
                 retrieved_ids=scripted.principle_ids,
-                canary=self.d.canary,
+                canary=self.options.canary,
                 seller_text=seller_text,
             ),
         )
@@ -434,8 +442,8 @@ class Coach:
             model_checks=guard.model_checks,
         )
         base = {
-            "tier": self.d.chat.tier.value,
-            "model": self.d.chat.model_name,
+            "tier": self.parts.chat.tier.value,
+            "model": self.parts.chat.model_name,
         }
         fields = {**asdict(scripted), **base, **changes}
         fields.update(
@@ -462,13 +470,13 @@ class Coach:
     ) -> Iterator[str | TurnResult]:
         from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-        model = self.d.chat.model
+        model = self.parts.chat.model
         assert model is not None
         retrieved = [h.id for h in hits[:3]]
         if ranked[0] not in retrieved:
             retrieved.insert(0, ranked[0])
-        system = self.d.prompts.render("system", canary=self.d.canary)
-        turn = self.d.prompts.render(
+        system = self.parts.prompts.render("system", canary=self.options.canary)
+        turn = self.parts.prompts.render(
             "turn",
             principles=self._principles_block(retrieved),
             history=_history(messages[:-1]),
@@ -486,7 +494,7 @@ class Coach:
             return ReplyContext(
                 principle_ids=ids,
                 retrieved_ids=retrieved,
-                canary=self.d.canary,
+                canary=self.options.canary,
                 seller_text=latest,
                 system_prompt=system,
             )
@@ -494,7 +502,7 @@ class Coach:
         try:
             # The seller waits at most the configured timeout for the whole turn, retries and
             # the guard's second attempt included.
-            deadline = start + self.d.model_timeout_s
+            deadline = start + self.options.model_timeout_s
             progress = _Progress()
             tries = 0
             while True:
@@ -506,7 +514,7 @@ class Coach:
                     if wait is None:
                         raise
                     tries += 1
-                    self.d.sleep(wait)
+                    self.options.sleep(wait)
             raw, shown, blocked = progress.raw, progress.shown, progress.blocked
             reply, ids = parse_reply(raw)
             report = self._check_model(raw, ids, ctx(ids), view)
@@ -522,14 +530,14 @@ class Coach:
                 chat += [
                     AIMessage(raw),
                     HumanMessage(
-                        self.d.prompts.render(
+                        self.parts.prompts.render(
                             "retry",
                             failures=_failures(report),
                             ids=", ".join(retrieved),
                         )
                     ),
                 ]
-                left = deadline - self.d.clock()
+                left = deadline - self.parts.clock()
                 if left < 1.0:
                     raise TimeoutError("no time left for a second attempt")
                 raw = str(self._invoke(model, chat, left).content)
@@ -550,15 +558,17 @@ class Coach:
                         checks=report.as_dict(),
                         model_checks=attempts,
                     ),
-                    tier=self.d.chat.tier.value,
-                    model=self.d.chat.model_name,
+                    tier=self.parts.chat.tier.value,
+                    model=self.parts.chat.model_name,
                     latency_ms=self._ms(start),
                     stage=stage,
                     notice=scripted.notice,
                     retrieved=tuple(retrieved),
                 )
                 return
-            notice = self.d.script.spec.model_guard_notice.format(reason=_failures(report, ", "))
+            notice = self.parts.script.spec.model_guard_notice.format(
+                reason=_failures(report, ", ")
+            )
             yield self._finish(
                 scripted,
                 start,
@@ -578,7 +588,7 @@ class Coach:
                 scripted,
                 start,
                 latest,
-                notice=self.d.script.spec.model_error_notice.format(reason=reason),
+                notice=self.parts.script.spec.model_error_notice.format(reason=reason),
                 guard=GuardOutcome(
                     model_passed=False if attempts else None,
                     final_passed=True,
@@ -593,33 +603,33 @@ class Coach:
         """Stream one reply into `progress`, yielding the whole sentences that pass the checks a
         prefix can fail (a leak, obeying an injection); the rest waits for the full reply."""
         progress.raw, progress.blocked = "", False
-        for chunk in self._stream(model, chat, deadline - self.d.clock()):
+        for chunk in self._stream(model, chat, deadline - self.parts.clock()):
             progress.raw += str(chunk.content)
             raw = progress.raw
-            if len(raw) > self.d.max_reply_chars:
+            if len(raw) > self.options.max_reply_chars:
                 # A coach reply is a sentence and a question; a model that rambles on (a server
                 # that ignores the token cap) has failed, and its retry must not carry pages.
-                progress.raw = raw[: self.d.max_reply_chars]
+                progress.raw = raw[: self.options.max_reply_chars]
                 break
             if not progress.blocked:
                 ready = _shown_until(raw)
                 if ready > progress.shown:
-                    if self.d.guards.prefix_checks(raw[:ready], ctx).passed:
+                    if self.parts.guards.prefix_checks(raw[:ready], ctx).passed:
                         yield raw[progress.shown : ready]
                         progress.shown = ready
                     else:
                         progress.blocked = True  # read on: the retry needs the whole attempt
-            if self.d.clock() > deadline:
+            if self.parts.clock() > deadline:
                 raise TimeoutError("no complete reply in time")
 
     def _stream(self, model: Any, chat: list[Any], left: float) -> Iterator[Any]:
         # The openai tier takes a per-request timeout: what is left of the seller's budget.
-        if self.d.chat.tier is Tier.OPENAI:
+        if self.parts.chat.tier is Tier.OPENAI:
             return iter(model.stream(chat, timeout=max(left, 0.1)))
         return iter(model.stream(chat))
 
     def _invoke(self, model: Any, chat: list[Any], left: float) -> Any:
-        if self.d.chat.tier is Tier.OPENAI:
+        if self.parts.chat.tier is Tier.OPENAI:
             return model.invoke(chat, timeout=left)
         return model.invoke(chat)
 
@@ -629,7 +639,7 @@ class Coach:
         """Seconds to wait before trying the model again, or None to give up now. A timeout is
         never tried again (the seller has waited enough); a rate limit or a server error is,
         once, when nothing has reached the screen and the wait fits the budget."""
-        if tries >= self.d.model_retries or progress.shown:
+        if tries >= self.options.model_retries or progress.shown:
             return None
         names = {cls.__name__ for cls in type(exc).__mro__}
         if names & {"APITimeoutError", "TimeoutError", "ReadTimeout", "TimeoutException"}:
@@ -640,7 +650,7 @@ class Coach:
             return None
         wait = min(_retry_after(exc), RETRY_AFTER_CAP_S)
         # Room for the wait and a reply after it; otherwise the scripted question, now.
-        return wait if self.d.clock() + wait + 1.0 < deadline else None
+        return wait if self.parts.clock() + wait + 1.0 < deadline else None
 
     def _check_model(
         self, raw: str, ids: Sequence[str], ctx: ReplyContext, view: SessionView
@@ -648,8 +658,8 @@ class Coach:
         """Every check on the reply shown; compliance on the model's own lines, since a list or
         verse is a matter of line breaks, which the reply shown no longer has."""
         reply, _ = parse_reply(raw)
-        report = self.d.guards.check(reply, ctx)
-        compliance = self.d.guards.compliant(raw[: _display_end(raw)], ctx)
+        report = self.parts.guards.check(reply, ctx)
+        compliance = self.parts.guards.compliant(raw[: _display_end(raw)], ctx)
         report = GuardReport(
             tuple(compliance if c.name == compliance.name else c for c in report.checks)
         )
@@ -663,16 +673,16 @@ class Coach:
     def _check_wrap_up(self, reply: str) -> GuardReport:
         from coach.guards import CheckResult
 
-        mirror = self.d.principles.mirror_question
+        mirror = self.parts.principles.mirror_question
         checks = (
             CheckResult("ends_with_mirror", reply.rstrip().endswith(mirror), mirror),
-            self.d.guards.no_blame(reply),
-            self.d.guards.no_leak(reply, ReplyContext(canary=self.d.canary)),
+            self.parts.guards.no_blame(reply),
+            self.parts.guards.no_leak(reply, ReplyContext(canary=self.options.canary)),
         )
         return GuardReport(checks)
 
     def _crisis(self, triage: Triage, view: SessionView, start: float) -> TurnResult:
-        rules = self.d.safety.rules
+        rules = self.parts.safety.rules
         first = triage.verdict is Verdict.CRISIS and not view.crisis
         return self._care(
             Behavior.CRISIS, rules.crisis_reply if first else rules.crisis_follow_up, triage, start
@@ -680,18 +690,18 @@ class Coach:
 
     def _check_in(self, triage: Triage, start: float, *, again: bool = False) -> TurnResult:
         """Concern: ask plainly about suicide, with the resources, and do not coach."""
-        rules = self.d.safety.rules
+        rules = self.parts.safety.rules
         return self._care(
             Behavior.CHECK_IN, rules.check_in_again if again else rules.check_in, triage, start
         )
 
     def _care(self, behavior: Behavior, reply: str, triage: Triage, start: float) -> TurnResult:
-        rules = self.d.safety.rules
+        rules = self.parts.safety.rules
         # The resources are part of what the seller sees: check the reply with them.
         shown = " ".join([reply, *rules.resources])
-        ctx = ReplyContext(crisis=True, canary=self.d.canary)
+        ctx = ReplyContext(crisis=True, canary=self.options.canary)
         report = GuardReport(
-            (self.d.guards.crisis_safe(shown, ctx), self.d.guards.no_leak(shown, ctx))
+            (self.parts.guards.crisis_safe(shown, ctx), self.parts.guards.no_leak(shown, ctx))
         )
         return TurnResult(
             reply=reply,
@@ -701,8 +711,8 @@ class Coach:
             guard=GuardOutcome(
                 model_passed=None, final_passed=report.passed, checks=report.as_dict()
             ),
-            tier=self.d.chat.tier.value,
-            model=self.d.chat.model_name,
+            tier=self.parts.chat.tier.value,
+            model=self.parts.chat.model_name,
             latency_ms=self._ms(start),
             # Care comes first; a seller writing in another language is told, after it, that
             # the coach works in English.
@@ -719,8 +729,8 @@ class Coach:
             principle_ids=(),
             focus_principle=None,
             guard=GuardOutcome(model_passed=None, final_passed=True),
-            tier=self.d.chat.tier.value,
-            model=self.d.chat.model_name,
+            tier=self.parts.chat.tier.value,
+            model=self.parts.chat.model_name,
             latency_ms=self._ms(start),
             triage=triage.verdict.value,
             triage_evidence=triage.matched,
@@ -738,25 +748,24 @@ class Coach:
             elif previous_user and pid in (
                 m.principle_ids or self._curated_owners(questions(m.content))
             ):
-                if self.d.script.is_vague(previous_user):
+                if self.parts.script.is_vague(previous_user):
                     continue
-                hit = next(
-                    (h for h in self.d.retriever.retrieve(previous_user, k=11) if h.id == pid),
-                    None,
-                )
+                every = len(self.parts.principles.ids)
+                hits = self.parts.retriever.retrieve(previous_user, k=every)
+                hit = next((h for h in hits if h.id == pid), None)
                 return self._quotable(hit, previous_user) if hit else None
         return None
 
     def _principles_block(self, ids: Sequence[str]) -> str:
         lines = []
         for pid in ids:
-            p = self.d.principles.get(pid)
+            p = self.parts.principles.get(pid)
             lines.append(f'- id: {p.id}\n  title: {p.title}\n  source: "{p.source_quote}"')
             lines.append(f"  meaning: {' '.join(p.meaning.split())}")
         return "\n".join(lines)
 
     def _ms(self, start: float) -> int:
-        return round((self.d.clock() - start) * 1000)
+        return round((self.parts.clock() - start) * 1000)
 
 
 _STAGE_HINTS: dict[str, str] = {

@@ -14,7 +14,6 @@ from coach.datafiles import YAMLError, first_problem, parse_yaml
 from coach.errors import CoachError
 
 Stage = Literal["explore", "deepen", "commit"]
-STAGES: tuple[Stage, ...] = ("explore", "deepen", "commit")
 
 CANONICAL_IDS: tuple[str, ...] = (
     "elevate-others",

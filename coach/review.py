@@ -18,12 +18,11 @@ from pydantic import BaseModel, ConfigDict
 
 from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
-from coach.guards import Guards, ReplyContext, questions
+from coach.guards import ReplyContext, questions
 from coach.inert import for_markdown
+from coach.parts import CoachParts
 from coach.principles import PrincipleSet
-from coach.retrieval import PrincipleRetriever
-from coach.safety import Encoder, SafetyTriage
-from coach.scripted import CoachingScript, normalize_question
+from coach.scripted import normalize_question
 from coach.transcripts.export import TranscriptFormatError, from_json
 from coach.transcripts.model import SessionRecord, Transcript, TurnRecord
 
@@ -192,23 +191,10 @@ def parse_text(text: str, name: str = "the text") -> Transcript:
 
 
 class Reviewer:
-    def __init__(
-        self,
-        principles: PrincipleSet,
-        retriever: PrincipleRetriever,
-        guards: Guards,
-        safety: SafetyTriage,
-        script: CoachingScript,
-        rules: ReviewRules,
-        encoder: Encoder,
-    ) -> None:
-        self.encoder = encoder
-        self.principles = principles
-        self.retriever = retriever
-        self.guards = guards
-        self.safety = safety
-        self.script = script
+    def __init__(self, parts: CoachParts, rules: ReviewRules, *, k: int = 3) -> None:
+        self.parts = parts
         self.rules = rules
+        self.k = k  # principles a seller turn is read against
 
     def review(self, transcript: Transcript) -> Review:
         reviews: list[TurnReview] = []
@@ -242,11 +228,11 @@ class Reviewer:
     def _seller_turn(self, t: TurnRecord) -> TurnReview:
         text = t.text
         flags: list[Flag] = []
-        triage = self.safety.triage(text)
+        triage = self.parts.safety.triage(text)
         if triage.verdict.risk:  # acute or concern: either is flagged first
             flags.append(Flag("crisis", triage.matched))
-        ranked = self.retriever.retrieve(text, k=3)
-        hits = [h for h in ranked if self.retriever.is_reflection([h])]
+        ranked = self.parts.retriever.retrieve(text, k=self.k)
+        hits = [h for h in ranked if self.parts.retriever.is_reflection([h])]
         blame = _matches(self.rules.blame, text)
         owned = _matches(self.rules.ownership, text)
         flags += [Flag("blame", e) for e in blame] + [Flag("ownership", e) for e in owned]
@@ -279,38 +265,38 @@ class Reviewer:
         # A person at risk needs care, not a question about their pipeline: a coach turn that
         # answers crisis language with coaching is the coach's worst failure, flagged first.
         coached_through = (
-            at_risk and not self.guards.crisis_safe(text, ReplyContext(crisis=True)).passed
+            at_risk and not self.parts.guards.crisis_safe(text, ReplyContext(crisis=True)).passed
         )
         if coached_through:
             flags.append(Flag("coached_through_crisis", text[:200]))
         qs = questions(text)
-        opens = [q for q in qs if self.guards.open_question(q).passed is not False]
+        opens = [q for q in qs if self.parts.guards.open_question(q).passed is not False]
         for q in qs:
-            if self.guards.open_question(q).passed is False:
+            if self.parts.guards.open_question(q).passed is False:
                 flags.append(Flag("closed_question", q))
-        leading = self.guards.not_leading(text)
+        leading = self.parts.guards.not_leading(text)
         if leading.passed is False:
             flags.append(Flag("leading", leading.evidence))
-        advice = self.guards.no_advice(text)
+        advice = self.parts.guards.no_advice(text)
         if advice.passed is False:
             flags.append(Flag("advice", advice.evidence))
-        blame = self.guards.no_blame(text)
+        blame = self.parts.guards.no_blame(text)
         if blame.passed is False:
             flags.append(Flag("blames_others", blame.evidence))
         if len(qs) > 1:
             flags.append(Flag("several_questions", " / ".join(qs)))
         if not qs and t.behavior in (None, "socratic_question"):
             flags.append(Flag("no_question", text[:120]))
-        cited = [p for p in t.principle_ids if p in self.principles]
+        cited = [p for p in t.principle_ids if p in self.parts.principles]
         if not cited and qs:
-            owner = self.script.question_owner.get(normalize_question(qs[-1]))
-            cited = [owner] if owner else [self.retriever.retrieve(qs[-1], k=1)[0].id]
+            owner = self.parts.script.question_owner.get(normalize_question(qs[-1]))
+            cited = [owner] if owner else [self.parts.retriever.retrieve(qs[-1], k=1)[0].id]
         relevant = None
         if qs and recent:
             # Relevant: it rests on a principle the seller's recent words touched, or it takes
             # up what the seller just said (the question and their message are close in meaning).
             near = {pid for r in recent for pid in r.near}
-            vectors = self.encoder.encode([qs[-1], recent[-1].text])
+            vectors = self.parts.encoder.encode([qs[-1], recent[-1].text])
             closeness = float(vectors[0] @ vectors[1])
             relevant = bool(set(cited) & near) or closeness >= RELEVANT_SIMILARITY
             if not relevant:
@@ -394,7 +380,7 @@ class Reviewer:
                 t.seq for t in turns for f in t.flags if f.name == "coached_through_crisis"
             ],
             "explored": explored,
-            "never_explored": [p for p in self.principles.ids if p not in explored],
+            "never_explored": [p for p in self.parts.principles.ids if p not in explored],
         }
 
     def _suggestions(
@@ -405,10 +391,11 @@ class Reviewer:
         seller_text = " ".join(t.text for t in transcript.turns if t.role == "user")
         if not seller_text.strip() or not unexplored:
             return []
-        ranked = [h.id for h in self.retriever.retrieve(seller_text, k=len(self.principles.ids))]
+        every = len(self.parts.principles.ids)
+        ranked = [h.id for h in self.parts.retriever.retrieve(seller_text, k=every)]
         out = []
         for pid in [p for p in ranked if p in unexplored][:3]:
-            p = self.principles.get(pid)
+            p = self.parts.principles.get(pid)
             q = p.questions_for("explore")[0]
             out.append({"principle_id": pid, "title": p.title, "question": q.text})
         return out

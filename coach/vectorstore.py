@@ -32,7 +32,6 @@ from coach.retrieval import IndexUnavailable
 from coach.settings import Settings
 from coach.vectorcache import VectorCache, fingerprint
 
-CHUNK_KINDS = ("quote", "meaning", "signal", "questions", "centroid")
 # Bumped when the collection's layout or configuration changes, so old indexes rebuild.
 INDEX_VERSION = 2
 

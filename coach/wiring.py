@@ -19,6 +19,7 @@ from coach.settings import Settings
 if TYPE_CHECKING:
     from coach.challenge import ChallengeEngine
     from coach.dialogue import Coach
+    from coach.parts import CoachParts
     from coach.review import Reviewer
     from coach.safety import SafetyTriage
     from coach.snapshot import SnapshotChunkSearch
@@ -33,64 +34,61 @@ class RetrievalStack:
     index_rebuilt: bool
 
 
-def build_coach(
+def build_parts(
     settings: Settings, stack: RetrievalStack | None = None, *, fast: bool = False
-) -> Coach:
-    """The coaching engine with every dependency it needs, built from settings."""
-    from coach.dialogue import Coach, CoachDeps
+) -> CoachParts:
+    """Every part the engines share, built once from settings."""
     from coach.guards import Guards
     from coach.llm import build_chat_model
+    from coach.parts import CoachParts
     from coach.prompts import PromptLibrary
     from coach.scripted import CoachingScript
 
     stack = stack or build_retrieval(settings, fast=fast)
-    safety = build_safety(settings, stack)
-    deps = CoachDeps(
+    return CoachParts(
         principles=stack.principles,
+        encoder=stack.encoder,
         retriever=stack.retriever,
-        safety=safety,
+        safety=build_safety(settings, stack),
         guards=Guards.load(settings.guards_path),
         script=CoachingScript.load(settings.coaching_path, stack.principles),
         prompts=PromptLibrary(settings.prompts_dir),
         chat=build_chat_model(settings),
-        wrap_up_after_turns=settings.wrap_up_after_turns,
-        model_timeout_s=settings.openai_timeout_s,
-        limits=settings.limits,
-        model_retries=settings.openai_max_retries,
     )
-    return Coach(deps)
 
 
-def build_challenge(settings: Settings, coach: Coach) -> ChallengeEngine:
-    """The manager's challenge engine, sharing the coach's retrieval, guards and model."""
+def build_coach(settings: Settings, parts: CoachParts) -> Coach:
+    """The coaching engine: the shared parts, and how it behaves from settings."""
+    from coach.dialogue import Coach, CoachOptions
+
+    return Coach(
+        parts,
+        CoachOptions(
+            wrap_up_after_turns=settings.wrap_up_after_turns,
+            model_timeout_s=settings.openai_timeout_s,
+            limits=settings.limits,
+            model_retries=settings.openai_max_retries,
+        ),
+    )
+
+
+def build_challenge(settings: Settings, parts: CoachParts) -> ChallengeEngine:
+    """The manager's challenge engine, on the same retrieval, guards and model as the coach."""
     from coach.challenge import ChallengeEngine, ChallengeScript
 
-    d = coach.d
     return ChallengeEngine(
-        d.principles,
-        d.retriever,
-        d.guards,
+        parts,
         ChallengeScript.load(settings.challenge_path),
-        d.prompts,
-        d.chat,
         limits=settings.limits,
+        k=settings.retrieval_k,
     )
 
 
-def build_reviewer(settings: Settings, coach: Coach, encoder: MiniLMEncoder) -> Reviewer:
-    """The transcript reviewer, sharing the coach's retrieval, guards and safety triage."""
+def build_reviewer(settings: Settings, parts: CoachParts) -> Reviewer:
+    """The transcript reviewer, on the same retrieval, guards and safety triage as the coach."""
     from coach.review import Reviewer, ReviewRules
 
-    d = coach.d
-    return Reviewer(
-        d.principles,
-        d.retriever,
-        d.guards,
-        d.safety,
-        d.script,
-        ReviewRules.load(settings.review_path),
-        encoder,
-    )
+    return Reviewer(parts, ReviewRules.load(settings.review_path), k=settings.retrieval_k)
 
 
 OTHER_LANGUAGE_C = 8.0

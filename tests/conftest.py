@@ -120,45 +120,40 @@ def retrieval_stack(stack):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def safety(shared_settings, stack):  # type: ignore[no-untyped-def]
-    from coach.wiring import build_safety
+def parts(shared_settings, stack):  # type: ignore[no-untyped-def]
+    """The parts every engine shares, built by the same wiring as the app (scripted tier)."""
+    from coach.wiring import build_parts
 
-    return build_safety(shared_settings, stack)
+    return build_parts(shared_settings.model_copy(update={"tier": "scripted"}), stack)
 
 
 @pytest.fixture(scope="session")
-def make_coach(shared_settings, stack, safety):  # type: ignore[no-untyped-def]
+def safety(parts):  # type: ignore[no-untyped-def]
+    return parts.safety
+
+
+@pytest.fixture(scope="session")
+def make_coach(parts):  # type: ignore[no-untyped-def]
     """Build a Coach around any chat model (None: the scripted tier), sharing the heavy parts."""
-    from coach.dialogue import Coach, CoachDeps
-    from coach.guards import Guards
+    from dataclasses import replace
+
+    from coach.dialogue import Coach, CoachOptions
+    from coach.limits import Limits
     from coach.llm import ChatModelChoice, Tier
-    from coach.prompts import PromptLibrary
-    from coach.scripted import CoachingScript
 
-    guards = Guards.load(shared_settings.guards_path)
-    script = CoachingScript.load(shared_settings.coaching_path, stack.principles)
-    prompts = PromptLibrary(shared_settings.prompts_dir)
-
-    def build(model=None, *, tier=None, timeout_s=30.0, clock=None, retries=0):  # type: ignore[no-untyped-def]
+    def build(model=None, *, tier=None, timeout_s=30.0, clock=None, retries=0, limits=None):  # type: ignore[no-untyped-def]
         chat = (
-            ChatModelChoice(Tier.SCRIPTED, "curated questions", None, remote=False)
+            parts.chat
             if model is None
             else ChatModelChoice(tier or Tier.OPENAI, "fake-model", model, remote=False)
         )
-        deps = CoachDeps(
-            principles=stack.principles,
-            retriever=stack.retriever,
-            safety=safety,
-            guards=guards,
-            script=script,
-            prompts=prompts,
-            chat=chat,
+        mine = replace(parts, chat=chat, clock=clock or parts.clock)
+        options = CoachOptions(
             model_timeout_s=timeout_s,
             model_retries=retries,
             canary="PC-CANARY42",
+            limits=limits or Limits(),
         )
-        if clock is not None:
-            deps.clock = clock
-        return Coach(deps)
+        return Coach(mine, options)
 
     return build

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,18 +27,10 @@ MIRROR = "Tell me how you've practiced leadership this quarter?"
 
 
 def engine(coach, model=None) -> ChallengeEngine:  # type: ignore[no-untyped-def]
-    d = coach.d
-    chat = (
-        d.chat if model is None else ChatModelChoice(Tier.OPENAI, "fake-model", model, remote=False)
-    )
-    return ChallengeEngine(
-        d.principles,
-        d.retriever,
-        d.guards,
-        ChallengeScript.load(DATA_DIR / "challenge.yaml"),
-        d.prompts,
-        chat,
-    )
+    parts = coach.parts
+    if model is not None:
+        parts = replace(parts, chat=ChatModelChoice(Tier.OPENAI, "fake-model", model, remote=False))
+    return ChallengeEngine(parts, ChallengeScript.load(DATA_DIR / "challenge.yaml"))
 
 
 @pytest.fixture
@@ -127,7 +120,7 @@ def test_a_good_manager_draft_passes_and_lists_principles_with_sentences(scripte
     touched = {m.id: m.sentence for m in report.touched}
     assert "ownership" in touched
     assert all(sentence and sentence in draft for sentence in touched.values())
-    assert set(report.missed) == set(scripted.principles.ids) - set(touched)
+    assert set(report.missed) == set(scripted.parts.principles.ids) - set(touched)
 
 
 def test_a_yes_no_closing_question_is_not_enough(scripted) -> None:

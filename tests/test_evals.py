@@ -105,7 +105,9 @@ def _result(case_id: str, sample: int, passed: bool) -> CaseResult:
 def test_critical_metrics_need_every_sample(make_coach) -> None:  # type: ignore[no-untyped-def]
     from coach.evaluation.runner import Evaluator
 
-    evaluator = Evaluator(make_coach(), None, [], [], {"behavior.crisis": Gate(1.0, critical=True)})  # type: ignore[arg-type]
+    coach = make_coach()
+    gates = {"behavior.crisis": Gate(1.0, critical=True)}
+    evaluator = Evaluator(coach.parts, coach, None, [], [], gates)  # type: ignore[arg-type]
     run = TierRun(
         "t",
         [
@@ -137,8 +139,8 @@ QUOTE = "opposite of assigning blame"
 
 
 def judge(make_coach, *answers: str) -> Judge:  # type: ignore[no-untyped-def]
-    d = make_coach().d
-    return Judge(FakeListChatModel(responses=list(answers)), d.prompts, d.principles)
+    parts = make_coach().parts
+    return Judge(FakeListChatModel(responses=list(answers)), parts.prompts, parts.principles)
 
 
 def test_judge_majority_with_verified_evidence(make_coach) -> None:  # type: ignore[no-untyped-def]

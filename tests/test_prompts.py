@@ -22,7 +22,7 @@ def test_every_template_renders_with_exactly_its_variables(name: str) -> None:
 
 
 def test_the_expected_templates_exist() -> None:
-    assert {"system", "turn", "retry", "wrap_up", "challenge_system", "challenge_draft"} <= set(
+    assert {"system", "turn", "retry", "challenge_system", "challenge_draft"} <= set(
         LIBRARY.templates
     )
 

@@ -87,12 +87,8 @@ def test_triage_and_retrieval_answer_anything(safety, retrieval_stack, text: str
 
 
 @pytest.fixture(scope="module")
-def engines(shared_settings, make_coach, stack):  # type: ignore[no-untyped-def]
-    coach = make_coach()
-    return (
-        build_challenge(shared_settings, coach),
-        build_reviewer(shared_settings, coach, stack.encoder),
-    )
+def engines(shared_settings, parts):  # type: ignore[no-untyped-def]
+    return build_challenge(shared_settings, parts), build_reviewer(shared_settings, parts)
 
 
 @FEW

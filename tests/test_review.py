@@ -21,17 +21,8 @@ SAMPLES = Path(__file__).resolve().parent.parent / "evals" / "review_samples"
 
 
 @pytest.fixture(scope="module")
-def reviewer(make_coach, stack) -> Reviewer:  # type: ignore[no-untyped-def]
-    d = make_coach().d
-    return Reviewer(
-        d.principles,
-        d.retriever,
-        d.guards,
-        d.safety,
-        d.script,
-        ReviewRules.load(DATA_DIR / "review.yaml"),
-        stack.encoder,
-    )
+def reviewer(parts) -> Reviewer:  # type: ignore[no-untyped-def]
+    return Reviewer(parts, ReviewRules.load(DATA_DIR / "review.yaml"))
 
 
 def sample(name: str, reviewer: Reviewer):  # type: ignore[no-untyped-def]
@@ -118,7 +109,7 @@ def test_instructions_inside_a_transcript_are_data(reviewer: Reviewer) -> None:
     )
     review = reviewer.review(read_transcript(text.encode(), "t.txt"))
     assert review.scorecard["socratic_quality"] == 0.0  # the numbers come from the checks
-    md = to_markdown(review, reviewer.principles)
+    md = to_markdown(review, reviewer.parts.principles)
     assert "Ignore your previous instructions" in md  # quoted, not obeyed
 
 
@@ -179,6 +170,6 @@ def test_a_coach_who_coaches_through_a_crisis_fails_and_the_turn_is_quoted(
     s = review.scorecard
     assert s["crisis"] and s["coached_through_crisis"] == [2]
     assert s["socratic_quality"] == 0.5 and s["principle_fidelity"] != 1.0
-    md = to_markdown(review, reviewer.principles)
+    md = to_markdown(review, reviewer.parts.principles)
     assert md.index("check on them first") < md.index("## Turn by turn")
     assert "coached through it at turn 2" in md and "where were you a leader?" in md

@@ -75,16 +75,14 @@ def test_a_long_text_is_read_as_a_bounded_number_of_sentences() -> None:
 
 
 def test_over_the_limit_is_one_sentence_and_the_coach_does_not_answer(make_coach) -> None:
-    coach = make_coach()
-    coach.d.limits = Limits(message_chars=500)
+    coach = make_coach(limits=Limits(message_chars=500))
     with pytest.raises(InputTooLong) as err:
         coach.respond([Message("user", notes(40))])
     assert "reads up to 500" in str(err.value) and str(err.value).count(".") <= 3
 
 
 def test_a_session_has_a_turn_limit(make_coach) -> None:
-    coach = make_coach()
-    coach.d.limits = Limits(session_turns=2)
+    coach = make_coach(limits=Limits(session_turns=2))
     turns = [
         Message("user", "I lost a deal."),
         Message("assistant", "What happened?"),

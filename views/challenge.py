@@ -121,7 +121,7 @@ def _show(svc: Services, result: DraftResult) -> None:
     with right:
         st.markdown("**Grounded in**")
         for pid in result.principle_ids:
-            p = svc.stack.principles.get(pid)
+            p = svc.parts.principles.get(pid)
             st.markdown(f"**{plain(p.title)}**")
             st.caption(f"\u201c{plain(p.source_quote)}\u201d")
     _findings(result.report)
@@ -183,5 +183,5 @@ def _check(svc: Services) -> None:
         st.caption("None clearly.")
     for m in report.touched:
         st.markdown(f"- **{plain(m.title)}**: \u201c{plain(m.sentence)}\u201d")
-    titles = [svc.stack.principles.get(pid).title for pid in report.missed]
+    titles = [svc.parts.principles.get(pid).title for pid in report.missed]
     st.markdown("**Principles it misses**: " + plain(", ".join(titles) or "none"))

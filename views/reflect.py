@@ -92,7 +92,7 @@ def _resume(svc: Services) -> None:
     if transcript.session.ended_at or transcript.session.mode != "reflect":
         del st.query_params[RESUME]  # a finished one opens from "Past reflections"
         return
-    resources = list(svc.coach.d.safety.rules.resources)
+    resources = list(svc.parts.safety.rules.resources)
     st.session_state[SESSION] = wanted
     st.session_state[MESSAGES] = [
         {
@@ -137,7 +137,7 @@ def _about(svc: Services, item: dict[str, Any]) -> None:
     if item.get("behavior") != Behavior.SOCRATIC.value:
         return
     for pid in item.get("principle_ids", [])[:1]:
-        p = svc.stack.principles.get(pid)
+        p = svc.parts.principles.get(pid)
         st.caption(f"Principle: **{plain(p.title)}**")
         with st.expander("Why I'm asking this"):
             st.markdown(f"> {plain(p.source_quote)}")
@@ -200,7 +200,7 @@ def _reply(svc: Services) -> None:
 def _answer(svc: Services) -> TurnResult:
     """Stream the model's text when the tier streams; the guarded result replaces it if needed."""
     messages = _messages()
-    if svc.coach.d.chat.model is None:
+    if svc.parts.chat.model is None:
         return svc.coach.respond(messages)
     final: list[TurnResult] = []
     # Until the first words arrive (or the guards hold a sentence back), the seller sees that
@@ -262,7 +262,7 @@ def _new_reflection(svc: Services) -> None:
 
 def _log(svc: Services) -> ReflectionLog:
     """This browser session's reflection in the store (the same service `coach chat` uses)."""
-    chat = svc.coach.d.chat
+    chat = svc.parts.chat
     return ReflectionLog(svc.store, chat.tier.value, chat.model_name, st.session_state[SESSION])
 
 
@@ -321,12 +321,12 @@ def _read_only(svc: Services, session_id: str) -> None:
         }
         with st.chat_message(t.role):
             if t.behavior in CARE:
-                _crisis({**item, "resources": svc.coach.d.safety.rules.resources})
+                _crisis({**item, "resources": svc.parts.safety.rules.resources})
             else:
                 st.markdown(plain(t.text))
                 if t.role == "assistant":
                     _about(svc, item)
-    md = to_markdown(transcript, svc.stack.principles)
+    md = to_markdown(transcript, svc.parts.principles)
     js = json.dumps(to_json(transcript), ensure_ascii=False, indent=2)
     a, b, c, d = st.columns(4)
     a.download_button(

@@ -113,7 +113,7 @@ def _show(svc: Services, review: Review) -> None:
             y="ownership - blame",
             height=160,
         )
-    titles = svc.stack.principles
+    titles = svc.parts.principles
     st.markdown(
         "**Explored:** " + plain(", ".join(titles.get(p).title for p in s["explored"]) or "none")
     )
@@ -165,11 +165,11 @@ def _over_time(svc: Services) -> None:
     for name in chosen:
         review = svc.reviewer.review(svc.store.get(labels[name]))
         when = datetime.fromisoformat(name.split(" · ")[0]).strftime("%d %b %H:%M")
-        for pid in svc.stack.principles.ids:
+        for pid in svc.parts.principles.ids:
             rows.append(
                 {
                     "session": when,
-                    "principle": svc.stack.principles.get(pid).title,
+                    "principle": svc.parts.principles.get(pid).title,
                     "explored": pid in review.scorecard["explored"],
                 }
             )

@@ -8,23 +8,18 @@ import streamlit as st
 
 from coach.challenge import ChallengeEngine
 from coach.dialogue import Coach
+from coach.parts import CoachParts
 from coach.review import Reviewer
 from coach.settings import Settings, load_settings
 from coach.transcripts import SqlTranscriptStore, StoreError, open_store
 from coach.transcripts.unavailable import UnavailableStore
-from coach.wiring import (
-    RetrievalStack,
-    build_challenge,
-    build_coach,
-    build_retrieval,
-    build_reviewer,
-)
+from coach.wiring import build_challenge, build_coach, build_parts, build_reviewer
 
 
 @dataclass(frozen=True)
 class Services:
     settings: Settings
-    stack: RetrievalStack
+    parts: CoachParts
     coach: Coach
     challenge: ChallengeEngine
     reviewer: Reviewer
@@ -36,14 +31,13 @@ def services() -> Services:
     # One encoder, index, model and store for every browser session: all are read-only or
     # safe to share (the store opens a connection per call; the local model holds a lock).
     settings = load_settings()
-    stack = build_retrieval(settings)
-    coach = build_coach(settings, stack)
+    parts = build_parts(settings)
     return Services(
         settings,
-        stack,
-        coach,
-        build_challenge(settings, coach),
-        build_reviewer(settings, coach, stack.encoder),
+        parts,
+        build_coach(settings, parts),
+        build_challenge(settings, parts),
+        build_reviewer(settings, parts),
         _store(settings),
     )
 

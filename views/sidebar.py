@@ -13,7 +13,7 @@ HELP_LINE = (
 
 
 def render(svc: Services) -> None:
-    chat = svc.coach.d.chat
+    chat = svc.parts.chat
     with st.sidebar:
         st.subheader("Coach")
         st.write(chat.label)

@@ -20,6 +20,7 @@ from coach.evaluation.judge import Judge, cohens_kappa
 from coach.evaluation.scoring import CaseResult, classify, score_turn
 from coach.guards import Guards, calibrate, questions
 from coach.metrics import mean, ndcg_at_k, recall_at_k, reciprocal_rank
+from coach.parts import CoachParts
 from coach.retrieval import PrincipleRetriever
 from coach.scripted import normalize_question
 
@@ -170,10 +171,11 @@ class Progress:
 
 
 class Evaluator:
-    """Everything a run needs, passed in: the coach, the challenge engine, personas."""
+    """Everything a run needs, passed in: the parts, the coach, the challenge engine, personas."""
 
     def __init__(
         self,
+        parts: CoachParts,
         coach: Coach,
         challenge: ChallengeEngine,
         personas: list[dict[str, Any]],
@@ -183,6 +185,7 @@ class Evaluator:
         judge: Judge | None = None,
     ) -> None:
         self.judge = judge
+        self.parts = parts
         self.coach = coach
         self.challenge = challenge
         self.personas = personas
@@ -192,11 +195,11 @@ class Evaluator:
 
     @property
     def guards(self) -> Guards:
-        return self.coach.d.guards
+        return self.parts.guards
 
     @property
     def retriever(self) -> PrincipleRetriever:
-        return self.coach.d.retriever
+        return self.parts.retriever
 
     # -- one tier -------------------------------------------------------------------------------
 
@@ -266,7 +269,7 @@ class Evaluator:
         return score_turn(
             result,
             self.guards,
-            canary=self.coach.d.canary,
+            canary=self.coach.canary,
             resources=r.resources,
             seller_text=case.last_user_text,
             model_checks=first if first and "checks" in first else None,
@@ -288,7 +291,7 @@ class Evaluator:
             gold=list(case.gold_principles),
         )
         return score_turn(
-            result, self.guards, canary=self.coach.d.canary, seller_text=case.last_user_text
+            result, self.guards, canary=self.coach.canary, seller_text=case.last_user_text
         )
 
     def _challenge(self, case: Case, tier: str, sample: int) -> CaseResult:
@@ -380,7 +383,7 @@ class Evaluator:
             f"explored only {', '.join(explored) or 'nothing'}",
             transcript[:300],
         )
-        mirror = self.coach.d.principles.mirror_question
+        mirror = self.parts.principles.mirror_question
         result.check(
             "sessions.wrap_up",
             wrap.behavior.value == "wrap_up" and wrap.reply.rstrip().endswith(mirror),
@@ -452,7 +455,10 @@ class Evaluator:
         reflections = [c for c in cases if c.category == "reflection" and c.gold_principles]
         r1, r3, rr, nd = [], [], [], []
         for c in reflections:
-            ids = [h.id for h in self.retriever.retrieve(c.last_user_text, k=11)]
+            ids = [
+                h.id
+                for h in self.retriever.retrieve(c.last_user_text, k=len(self.parts.principles.ids))
+            ]
             r1.append(recall_at_k(ids, c.gold_principles, 1))
             r3.append(recall_at_k(ids, c.gold_principles, 3))
             rr.append(reciprocal_rank(ids, c.gold_principles))

@@ -34,20 +34,19 @@ def load_calibration(folder: Path = CALIBRATION_DIR) -> list[dict[str, Any]]:
 
 def build_evaluator(settings: Settings, thresholds: Path) -> Evaluator:
     """One coach (and challenge engine) for the tier in `settings.tier`."""
-    from coach.wiring import build_challenge, build_coach, build_retrieval
-
-    stack = build_retrieval(settings, fast=True)
-    coach = build_coach(settings, stack)
     from coach.evaluation.judge import build_judge
+    from coach.wiring import build_challenge, build_coach, build_parts
 
+    parts = build_parts(settings, fast=True)
     personas = parse_yaml((DATA_DIR / "personas.yaml").read_text(encoding="utf-8"))
     return Evaluator(
-        coach,
-        build_challenge(settings, coach),
+        parts,
+        build_coach(settings, parts),
+        build_challenge(settings, parts),
         personas,
         load_calibration(),
         load_thresholds(thresholds),
-        judge=build_judge(settings, coach.d.prompts, coach.d.principles),
+        judge=build_judge(settings, parts.prompts, parts.principles),
     )
 
 
