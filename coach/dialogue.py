@@ -196,6 +196,15 @@ class Coach:
             text = self.parts.safety.rules.redirect_for(triage.verdict, said, triage.says)
             yield self._redirect(triage, text, start)
             return
+        if view.last_focus is not None and self.parts.script.asks_what_was_meant(latest):
+            # "What do you mean?" is part of the conversation: the same principle, asked
+            # another way, on every tier (it had been turned away as a request).
+            turn = self._scripted(
+                latest, [], [view.last_focus], stage_for(view.coaching_turns + 1), view, False
+            )
+            ack = self.parts.script.spec.clarify_acknowledgement
+            yield self._finish(turn, start, latest, reply=f"{ack} {_question_of(turn.reply)}")
+            return
 
         vague = self.parts.script.is_vague(latest)
         hits = self.parts.retriever.retrieve(self._query(messages, latest, vague), k=CANDIDATES)

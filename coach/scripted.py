@@ -56,6 +56,8 @@ class _ScriptFile(BaseModel):
     acknowledgements: list[str] = Field(min_length=2)
     acknowledgements_short: list[str] = Field(min_length=1)
     acknowledgement_first_short: str
+    clarify_patterns: list[str] = Field(min_length=1)
+    clarify_acknowledgement: str
     vague_patterns: list[str]
     vague_questions: list[str] = Field(min_length=2)
     commitment_questions: list[str] = Field(min_length=1)
@@ -131,6 +133,7 @@ class CoachingScript:
         self.commitment = [re.compile(p, re.IGNORECASE) for p in spec.commitment_patterns]
         self.request = [re.compile(p, re.IGNORECASE) for p in spec.request_patterns]
         self.narrative = [re.compile(p, re.IGNORECASE) for p in spec.narrative_patterns]
+        self.clarify = [re.compile(p, re.IGNORECASE) for p in spec.clarify_patterns]
         # Curated question text -> principle, to recognise the coach's own earlier questions in a
         # transcript that does not carry principle ids.
         self.question_owner = {
@@ -162,6 +165,10 @@ class CoachingScript:
             for s, asked in zip(sentences, asking, strict=True)
         )
         return any(asking) and not tells
+
+    def asks_what_was_meant(self, text: str) -> bool:
+        """The seller asks what the coach's last question meant."""
+        return any(p.search(text) for p in self.clarify)
 
     def asks_to_wrap_up(self, text: str) -> bool:
         return any(p.search(text) for p in self.wrap_request)

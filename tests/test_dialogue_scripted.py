@@ -164,6 +164,16 @@ def test_done_with_something_is_a_thing_to_reflect_on(make_coach, text: str) -> 
     assert results[-1].behavior is Behavior.SOCRATIC
 
 
+@pytest.mark.parametrize("text", ["what do you mean?", "sorry, can you rephrase that?"])
+def test_asking_what_the_coach_meant_gets_the_question_another_way(make_coach, text) -> None:
+    # It had been answered with "That request is outside what I can help with here".
+    first, again = talk(make_coach(), "I lost the Hanley deal because I never met their CFO.", text)
+    assert again.behavior is Behavior.SOCRATIC
+    assert again.reply.startswith("Fair question; let me put it another way.")
+    assert again.focus_principle == first.focus_principle
+    assert questions(again.reply) != questions(first.reply)
+
+
 def test_done_with_everything_is_care_not_a_wrap_up(make_coach) -> None:
     # "I'm done" reads as a wish to finish; with "everything" and "this life" it is a risk, and
     # the triage must see it before the wrap-up does.
