@@ -34,29 +34,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _median_seconds(args: list[str], stdin: str, env: dict[str, str], runs: int) -> float:
+    """Median wall time of `coach ARGS` in fresh processes."""
+    return _median_of([sys.executable, "-m", "coach.cli", *args], stdin, env, runs)
+
+
+def _median_of(command: list[str], stdin: str, env: dict[str, str], runs: int) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         out = subprocess.run(
-            [sys.executable, "-m", "coach.cli", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
+            command, input=stdin, capture_output=True, text=True, env=env, timeout=120
         )
         times.append(time.perf_counter() - start)
         if out.returncode != 0:
-            raise SystemExit(f"`coach {' '.join(args)}` failed: {out.stderr.strip()}")
-    return statistics.median(times)
-
-
-def _floor_seconds(runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", FLOOR], check=True)
-        times.append(time.perf_counter() - start)
+            raise SystemExit(f"`{' '.join(command[1:])}` failed: {out.stderr.strip()}")
     return statistics.median(times)
 
 
@@ -117,7 +108,7 @@ def main() -> int:
             ),
             "openai reply, to first request": _to_first_request(payload, env, args.runs),
         }
-        floor = _floor_seconds(args.runs)
+        floor = _median_of([sys.executable, "-c", FLOOR], "", env, args.runs)
     over = []
     for name, seconds in figures.items():
         budget = BUDGETS_S[name]
