@@ -90,6 +90,7 @@ bench: index
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/triage.py
 	$(BIN)/python benchmarks/long_input.py
+	$(BIN)/python benchmarks/scripted_turn.py
 
 clean:
 	rm -rf $(VENV) .coach .pytest_cache .mypy_cache .ruff_cache

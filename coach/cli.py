@@ -431,6 +431,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_listen(args: argparse.Namespace) -> int:
+    from coach.evaluation.listening import load_sessions, run_listening, write_cases
+    from coach.wiring import build_coach, build_parts
+
+    settings = _settings(args)
+    for out in (args.md, args.cases):
+        if out and not _writable(Path(out)):
+            raise CliError(f"Cannot write {out}: its folder does not exist or is read-only.")
+    coach = build_coach(settings, build_parts(settings, fast=True))
+    summary = ""
+    for path in args.sessions:
+        report = run_listening(coach, load_sessions(Path(path)))
+        summary += report.markdown(Path(path).name) + "\n"
+        if args.cases:
+            write_cases(report, Path(args.cases))
+    print(summary, end="")
+    if args.md:
+        Path(args.md).write_text(summary, encoding="utf-8")
+    return 0
+
+
 def _writable(path: Path) -> bool:
     import os
 
@@ -526,6 +547,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report-only", action="store_true", help="never fail on a gate")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("listen", help="listening evals: play scripted sessions through the coach")
+    p.add_argument("sessions", nargs="+", metavar="PATH", help="JSONL of multi-turn sessions")
+    p.add_argument("--tier", help="tier to run (default: scripted)")
+    p.add_argument("--md", metavar="OUT", help="the Markdown summary")
+    p.add_argument("--cases", metavar="OUT", help="per-turn JSONL (last file's turns)")
+    p.set_defaults(func=cmd_listen)
     return parser
 
 

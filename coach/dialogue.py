@@ -26,6 +26,7 @@ from coach.principles import Stage
 from coach.retrieval import Hit
 from coach.safety import Triage, Verdict
 from coach.scripted import normalize_question, shorten_phrase, stage_for
+from coach.understanding import CONTINUING, Move, Reading
 
 Role = Literal["user", "assistant"]
 # Principles a turn ranks among: the top few by retrieval, so the session's thread can stay.
@@ -85,7 +86,8 @@ class TurnResult:
     triage: str = "ok"
     triage_evidence: str = ""
     stage: str | None = None
-    evidence: str | None = None  # the seller's words the reply reflects
+    evidence: str | None = None  # what the reply takes up from the seller's message
+    move: str | None = None  # the move of the seller's message the reply answers
     retrieved: tuple[str, ...] = ()  # what retrieval offered this turn, best first
 
     def as_dict(self) -> dict[str, Any]:
@@ -200,17 +202,22 @@ class Coach:
             # "What do you mean?" is part of the conversation: the same principle, asked
             # another way, on every tier (it had been turned away as a request).
             turn = self._scripted(
-                latest, [], [view.last_focus], stage_for(view.coaching_turns + 1), view, False
+                latest, [], [view.last_focus], stage_for(view.coaching_turns + 1), view, False, []
             )
             ack = self.parts.script.spec.clarify_acknowledgement
             yield self._finish(turn, start, latest, reply=f"{ack} {_question_of(turn.reply)}")
             return
 
-        vague = self.parts.script.is_vague(latest)
+        readings = self._readings(messages)
+        reading = _in_thread(readings)
+        readings[-1] = reading
+        vague = reading.move is Move.VAGUE or self.parts.script.is_vague(latest)
         hits = self.parts.retriever.retrieve(self._query(messages, latest, vague), k=CANDIDATES)
         relevant = self.parts.retriever.is_reflection(hits)
         if (
             not cleared
+            # "What should I do?" in the middle of a reflection is part of it: handed back.
+            and not (view.in_conversation and reading.move is Move.QUESTION)
             and self.parts.script.is_request(latest)
             and not (
                 relevant
@@ -230,14 +237,18 @@ class Coach:
         # Mid-conversation, a weakly matching answer usually continues the thread: stay with
         # the current principle when it is still among the candidates.
         top_ids = [h.id for h in hits[:3]]
+        # An insight, a commitment, a short answer or a feeling continues the thread the
+        # seller is on: the principle stays, so a follow-up does not jump to the next one.
         stay = view.last_focus is not None and (
             vague
-            or self.parts.script.commits(latest)  # a commitment continues the current thread
+            or reading.move in CONTINUING
+            or reading.move in (Move.QUESTION, Move.PUSHBACK)
+            or (bool(reading.feelings) and reading.move is Move.FEELING)
             or (not relevant and view.last_focus in top_ids)
         )
         ranked = self._rank(hits, view, stay)
         stage = stage_for(view.coaching_turns + 1)
-        scripted = self._scripted(latest, hits, ranked, stage, view, vague)
+        scripted = self._scripted(latest, hits, ranked, stage, view, vague, readings)
         if cleared:
             # Right after "no, nothing like that": the coach's own gentle words, no model, and
             # the resources stay in reach.
@@ -254,7 +265,9 @@ class Coach:
         if self.parts.chat.model is None:
             yield self._finish(scripted, start, latest)
             return
-        yield from self._with_model(messages, latest, hits, ranked, stage, view, scripted, start)
+        yield from self._with_model(
+            messages, latest, hits, ranked, stage, view, scripted, start, reading
+        )
 
     def wrap_up(self, messages: Sequence[Message], *, _start: float | None = None) -> TurnResult:
         """A short summary in the seller's words, one commitment, and the mirror question."""
@@ -266,14 +279,28 @@ class Coach:
         seller_texts = [
             m.content for n, m in enumerate(messages) if m.role == "user" and n not in view.private
         ]
+        readings = self.parts.reader.read_many(seller_texts)
+        # Words that bear on a principle: never an excuse filed under "Take ownership".
+        aside = {r.text for r in readings if r.move in _NOT_EVIDENCE}
         explored = []
         for pid in view.explored[:4]:
             explored.append(
-                (self.parts.principles.get(pid), self._phrase_for(messages, pid, view.private))
+                (
+                    self.parts.principles.get(pid),
+                    self._phrase_for(messages, pid, view.private | _indexes(messages, aside)),
+                )
             )
-        commitment = self.parts.script.commitment_in(seller_texts[-3:])
+        commitment = _commitment_of(readings[-3:], self.parts.reader)
+        says: list[str] = []
+        for r in readings:
+            for f in r.feelings[:1]:
+                if f.say not in says:
+                    says.append(f.say)
         reply = self.parts.script.wrap_up(
-            explored, commitment, self.parts.principles.mirror_question
+            explored,
+            commitment,
+            self.parts.principles.mirror_question,
+            feelings=self.parts.listening.feelings_line(says[:3]),
         )
         report = self._check_wrap_up(reply)
         return TurnResult(
@@ -374,6 +401,11 @@ class Coach:
         first = fresh[0] if fresh else ids[0]
         return [first] + [i for i in ids if i != first]
 
+    def _readings(self, messages: Sequence[Message]) -> list[Reading]:
+        """The reader's view of the seller's messages, oldest first (the latest last)."""
+        texts = [m.content for m in messages if m.role == "user"][-4:]
+        return self.parts.reader.read_many(texts)
+
     def _scripted(
         self,
         latest: str,
@@ -382,26 +414,50 @@ class Coach:
         stage: Stage,
         view: SessionView,
         vague: bool,
+        readings: Sequence[Reading],
     ) -> TurnResult:
         focus = ranked[0]
         turn_index = view.coaching_turns
-        question_text: str | None = None
         principle_id = focus
         used_stage: str = stage
-        if vague:
-            question_text = self.parts.script.vague_question(view.asked)
-        elif view.coaching_turns >= 1 and self.parts.script.commits(latest):
-            question_text = self.parts.script.commitment_question(view.asked)
-        if question_text is None:
-            q = self.parts.script.question(ranked, stage, view.asked)
-            if q is None:  # every curated question has been asked: time to wrap up
-                q = self.parts.script.question(ranked, stage, set())
-                assert q is not None
+        reading = readings[-1] if readings else None
+        if reading is not None and vague and reading.move is not Move.VAGUE:
+            reading = replace(reading, move=Move.VAGUE)
+        if reading is None:  # "what do you mean?": the same principle's next question
+            q = self.parts.script.question(ranked, stage, view.asked) or self.parts.script.question(
+                ranked, stage, set()
+            )
+            assert q is not None
             question_text, principle_id, used_stage = q.text, q.principle_id, q.stage
-        hit = next((h for h in hits if h.id == principle_id), None)
-        phrase = None if vague or hit is None else self._quotable(hit, latest)
-        ack = self.parts.script.acknowledgement(phrase, turn_index, first=view.seller_turns == 0)
-        reply = f"{ack} {question_text}"
+            reply = question_text
+            move = None
+            evidence = None
+        else:
+            previous = readings[-2] if len(readings) >= 2 else None
+            listened = self.parts.listening.respond(
+                reading,
+                turn=turn_index,
+                asked=view.asked,
+                previous=previous,
+                lens=self.parts.principles.get(focus).title,
+                asked_before=any(r.move is Move.QUESTION for r in readings[:-1]),
+                # Late in a session, with no step named yet, the coach turns toward one.
+                commit_stage=stage == "commit"
+                and not any(r.move is Move.COMMITMENT for r in readings),
+            )
+            asked_now = listened.question
+            if asked_now is None and listened.move is Move.VAGUE:
+                asked_now = self.parts.script.vague_question(view.asked)
+            if asked_now is None:  # a story: the principle's own question, about it
+                q = self.parts.script.question(ranked, stage, view.asked)
+                if q is None:  # every curated question has been asked: time to wrap up
+                    q = self.parts.script.question(ranked, stage, set())
+                    assert q is not None
+                principle_id, used_stage = q.principle_id, q.stage
+                asked_now = self.parts.listening.bridge(q.text, reading.thing)
+            reply = f"{listened.reflection} {asked_now}".strip()
+            move = listened.move.value
+            evidence = reading.thing
         notice = None
         if view.seller_turns + 1 >= self.options.wrap_up_after_turns:
             notice = self.parts.script.spec.turn_limit_notice
@@ -416,8 +472,9 @@ class Coach:
             latency_ms=0,
             notice=notice,
             stage=used_stage,
-            evidence=phrase,
+            evidence=evidence,
             retrieved=tuple(h.id for h in hits),
+            move=move,
         )
 
     def _quotable(self, hit: Hit, latest: str) -> str:
@@ -476,6 +533,7 @@ class Coach:
         view: SessionView,
         scripted: TurnResult,
         start: float,
+        reading: Reading,
     ) -> Iterator[str | TurnResult]:
         from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
@@ -488,7 +546,9 @@ class Coach:
         turn = self.parts.prompts.render(
             "turn",
             principles=self._principles_block(retrieved),
-            history=_history(messages[:-1]),
+            reading=_reading_block(reading),
+            substance=", ".join(f'"{t}"' for t in reading.substance[:3]) or "what they described",
+            move_hint=_MOVE_HINTS.get(reading.move, ""),
             # A pasted document is data: it cannot close the delimiters that mark it as such.
             message=latest.replace("<<<", "‹‹‹").replace(">>>", "›››"),
             stage=stage,
@@ -496,7 +556,13 @@ class Coach:
             focus_id=ranked[0],
             asked="\n".join(f"- {q}" for q in sorted(view.asked)) or "(none yet)",
         )
-        chat: list[Any] = [SystemMessage(system), HumanMessage(turn)]
+        # The conversation as real chat turns, the latest one carrying the principles and
+        # the reading; earlier seller turns are data, trimmed so a pasted page stays small.
+        earlier: list[Any] = [
+            HumanMessage(_trim(m.content)) if m.role == "user" else AIMessage(_trim(m.content))
+            for m in messages[:-1][-HISTORY_TURNS:]
+        ]
+        chat: list[Any] = [SystemMessage(system), *earlier, HumanMessage(turn)]
         attempts: list[dict[str, Any]] = []
 
         def ctx(ids: Sequence[str]) -> ReplyContext:
@@ -798,6 +864,43 @@ _CHECK_IN_TEXT = re.compile(
 )
 
 
+def _in_thread(readings: list[Reading]) -> Reading:
+    """The latest reading, in the conversation's thread: a short answer right after a
+    commitment ("probably friday at the team meeting") makes that commitment concrete."""
+    latest = readings[-1]
+    previous = readings[-2] if len(readings) >= 2 else None
+    if (
+        previous is not None
+        and previous.move is Move.COMMITMENT
+        and latest.move in (Move.STORY, Move.VAGUE)
+        and len(latest.text.split()) <= 15
+        and len(latest.text.split()) > 1
+    ):
+        return replace(latest, move=Move.COMMITMENT, commitment=previous.commitment)
+    return latest
+
+
+# Messages whose words never stand for a principle in the wrap-up.
+_NOT_EVIDENCE = (Move.BLAME, Move.PUSHBACK, Move.QUESTION, Move.VAGUE)
+
+
+def _indexes(messages: Sequence[Message], texts: Collection[str]) -> frozenset[int]:
+    return frozenset(n for n, m in enumerate(messages) if m.role == "user" and m.content in texts)
+
+
+def _commitment_of(readings: Sequence[Reading], reader: Any) -> str | None:
+    """The seller's latest commitment, whole: the clause the reader found, else any clause
+    that commits in the last messages."""
+    for r in reversed(readings):
+        if r.commitment:
+            return r.commitment
+    for r in reversed(readings):
+        clause = reader.lexicon.commitment_clause(r.text)
+        if clause and r.move not in (Move.QUESTION, Move.PUSHBACK):
+            return str(clause)
+    return None
+
+
 def _question_of(reply: str) -> str:
     """The question a scripted reply ends with (its last sentence)."""
     qs = questions(reply)
@@ -829,14 +932,37 @@ def _latest_user(messages: Sequence[Message]) -> str:
     return text
 
 
-def _history(messages: Sequence[Message], limit: int = 8) -> str:
-    if not messages:
-        return "(this is the first message)"
-    lines = []
-    for m in messages[-limit:]:
-        who = "Seller" if m.role == "user" else "Coach"
-        lines.append(f"{who}: {' '.join(m.content.split())}")
+HISTORY_TURNS = 8
+HISTORY_CHARS = 600
+
+_MOVE_HINTS: dict[Move, str] = {
+    Move.FEELING: "Acknowledge the feeling first; do not raise leadership before it is met.",
+    Move.INSIGHT: "Stay with the insight and deepen it; do not jump to another principle.",
+    Move.COMMITMENT: "Make the commitment concrete: when, with whom, what might get in the way.",
+    Move.BLAME: "Invite the seller's own part without arguing or blaming anyone.",
+    Move.PUSHBACK: "Roll with it: ask what would make this worth their time.",
+    Move.QUESTION: "Hand it back with care; if asked again, offer the principle as a lens.",
+    Move.VAGUE: "Ask a smaller, concrete question about the same thing.",
+    Move.WIN: "Affirm the win, then ask what they did that made it happen.",
+}
+
+
+def _reading_block(reading: Reading) -> str:
+    lines = [f"- move: {reading.move.value}"]
+    if reading.feelings:
+        felt = ", ".join(f'{f.label} ("{f.words}")' for f in reading.feelings)
+        lines.append(f"- feelings: {felt}")
+    if reading.actors:
+        lines.append("- who acts: " + ", ".join(reading.actors))
+    if reading.commitment:
+        lines.append(f'- commitment: "{reading.commitment}"')
+    lines.append(f"- time: {reading.horizon}")
     return "\n".join(lines)
+
+
+def _trim(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= HISTORY_CHARS else text[: HISTORY_CHARS - 1] + "…"
 
 
 def _failures(report: GuardReport, sep: str = "\n") -> str:

@@ -135,6 +135,11 @@ class MiniLMEncoder:
         # tokenizer.json pads every text to 128 tokens; padding is done per batch instead.
         self._tokenizer.no_padding()
 
+    def vocabulary(self) -> frozenset[str]:
+        """The whole words the tokenizer knows (30,000 common English words and pieces): a
+        word outside it is likely a name or jargon ("northwind", "kestrel")."""
+        return frozenset(w for w in self._tokenizer.get_vocab() if w.isalpha())
+
     def forget(self) -> None:
         """Drop the remembered vectors (a benchmark measures texts seen for the first time)."""
         with self._lock:

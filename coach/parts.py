@@ -19,9 +19,11 @@ if TYPE_CHECKING:
     from coach.llm import ChatModelChoice
     from coach.principles import PrincipleSet
     from coach.prompts import PromptLibrary
+    from coach.reflect.listening import ListeningScript
     from coach.retrieval import PrincipleRetriever
     from coach.safety import SafetyTriage
     from coach.scripted import CoachingScript
+    from coach.understanding import MessageReader
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class CoachParts:
     safety: SafetyTriage  # what comes in: risk, requests, language
     guards: Guards  # what goes out: the checks on every reply
     script: CoachingScript  # the scripted coach's words and its reading of the seller
+    reader: MessageReader  # what a seller's message says: its move, feelings, commitment
+    listening: ListeningScript  # how the scripted coach reflects and asks, by move
     prompts: PromptLibrary
     chat: ChatModelChoice  # the tier, and its model when there is one
     clock: Callable[[], float] = field(default=time.perf_counter)

@@ -234,6 +234,8 @@ class CoachingScript:
         explored: Sequence[tuple[Principle, str | None]],
         commitment: str | None,
         mirror_question: str,
+        *,
+        feelings: str | None = None,
     ) -> str:
         w = self.spec.wrap_up
         lines = [
@@ -242,7 +244,13 @@ class CoachingScript:
             else w.principle_alone.format(title=p.title)
             for p, phrase in explored
         ]
+        # A principle the seller's own words bear on is worth keeping; one only asked about,
+        # beside those, is not.
+        paired = [line for line, (_, phrase) in zip(lines, explored, strict=True) if phrase]
+        lines = paired or lines
         summary = "\n".join([w.summary_heading, *lines]) if lines else w.summary_none
+        if feelings:
+            summary = f"{summary}\n\n{feelings}"
         if commitment:
             ask = w.commitment_given.format(commitment=commitment)
         else:

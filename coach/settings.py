@@ -55,6 +55,14 @@ class Settings(BaseSettings):
         default=DATA_DIR / "understanding_training.jsonl",
         description="Seller messages labelled with their move; ordinary words for the classifiers.",
     )
+    understanding_path: Path = Field(
+        default=DATA_DIR / "understanding.yaml",
+        description="Feelings, roles, things and commitment cues the message reader uses.",
+    )
+    listening_path: Path = Field(
+        default=DATA_DIR / "listening.yaml",
+        description="How the scripted coach reflects and asks, by the move of the message.",
+    )
     languages_path: Path = Field(
         default=DATA_DIR / "languages.yaml",
         description="Common words per language, to tell a message not written in English.",

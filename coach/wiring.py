@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from coach.review import Reviewer
     from coach.safety import SafetyTriage
     from coach.snapshot import SnapshotChunkSearch
+    from coach.understanding import MessageReader
 
 
 @dataclass
@@ -42,6 +43,7 @@ def build_parts(
     from coach.llm import build_chat_model
     from coach.parts import CoachParts
     from coach.prompts import PromptLibrary
+    from coach.reflect.listening import ListeningScript
     from coach.scripted import CoachingScript
 
     stack = stack or build_retrieval(settings, fast=fast)
@@ -52,6 +54,8 @@ def build_parts(
         safety=build_safety(settings, stack),
         guards=Guards.load(settings.guards_path),
         script=CoachingScript.load(settings.coaching_path, stack.principles),
+        reader=build_reader(settings, stack),
+        listening=ListeningScript.load(settings.listening_path),
         prompts=PromptLibrary(settings.prompts_dir),
         chat=build_chat_model(settings),
     )
@@ -92,6 +96,42 @@ def build_reviewer(settings: Settings, parts: CoachParts) -> Reviewer:
 
 
 OTHER_LANGUAGE_C = 8.0
+
+
+def build_reader(settings: Settings, stack: RetrievalStack) -> MessageReader:
+    """The message reader: classifiers fitted on the labelled seller messages (cached as
+    arrays), and the exact words of data/understanding.yaml."""
+    from coach.datafiles import read_jsonl
+    from coach.embeddings import ENCODER_ID
+    from coach.safety import LinearClassifier
+    from coach.understanding import MessageReader, UnderstandingLexicon
+    from coach.vectorcache import VectorCache
+
+    rows = read_jsonl(settings.understanding_training_path, "Understanding training file")
+    cache = VectorCache(settings.cache_dir)
+
+    def by(key: str) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for row in rows:
+            out.setdefault(str(row[key]), []).append(str(row["text"]))
+        return dict(sorted(out.items()))
+
+    def train(name: str, examples: dict[str, list[str]]) -> LinearClassifier:
+        return LinearClassifier.trained(name, examples, stack.encoder.encode, cache, ENCODER_ID)
+
+    return MessageReader(
+        UnderstandingLexicon.load(settings.understanding_path, stack.encoder.vocabulary()),
+        stack.encoder.encode,
+        moves=train("move-classifier", by("move")),
+        horizons=train("horizon-classifier", by("horizon")),
+        feelings=train(
+            "feeling-classifier",
+            {
+                "no": [str(r["text"]) for r in rows if not r["feelings"]],
+                "yes": [str(r["text"]) for r in rows if r["feelings"]],
+            },
+        ),
+    )
 
 
 def build_safety(

@@ -46,7 +46,8 @@ def test_a_reflection_gets_a_question_with_its_principle_and_quote(app: AppTest)
     send(app, BLAME)
     coach = app.chat_message[1]
     assert coach.name == "assistant"
-    assert "which part of it was yours?" in coach.markdown[0].value
+    assert "the product team" in coach.markdown[0].value  # what the seller named, taken up
+    assert coach.markdown[0].value.endswith("?")
     assert any("Take ownership, not blame" in c.value for c in coach.caption)
     assert coach.expander[0].label == "Why I'm asking this"
     assert "opposite of assigning blame" in coach.expander[0].markdown[0].value

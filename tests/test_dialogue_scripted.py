@@ -7,20 +7,12 @@ import pytest
 from coach.dialogue import Behavior, EmptyMessage, Message
 from coach.guards import questions
 from coach.scripted import normalize_question
+from tests.conversation import converse
 
 
 def talk(coach, *texts: str):  # type: ignore[no-untyped-def]
     """Run a conversation; return the results, one per seller message."""
-    turns: list[Message] = []
-    results = []
-    for text in texts:
-        turns.append(Message("user", text))
-        result = coach.respond(turns)
-        results.append(result)
-        turns.append(
-            Message("assistant", result.reply, result.principle_ids, result.behavior.value)
-        )
-    return results
+    return converse(coach, *texts)[0]
 
 
 def test_a_blame_story_gets_one_open_question_on_ownership(make_coach) -> None:
@@ -33,8 +25,9 @@ def test_a_blame_story_gets_one_open_question_on_ownership(make_coach) -> None:
     assert result.tier == "scripted"
     assert result.guard.final_passed and result.guard.model_passed is None
     assert len(questions(result.reply)) == 1 and result.reply.endswith("?")
-    # The seller is met in their own words.
-    assert "the product team shipped late" in result.reply
+    # The question takes up what the seller named, in the coach's own words: no quote.
+    assert "the product team" in questions(result.reply)[0]
+    assert "the product team shipped late" not in result.reply
 
 
 def test_the_result_object_has_every_field(make_coach) -> None:

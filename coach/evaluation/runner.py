@@ -354,12 +354,14 @@ class Evaluator:
         messages: list[Message] = []
         asked: list[str] = []
         explored: list[str] = []
+        toward_a_step = False
         for text in persona["turns"]:
             messages.append(Message("user", text))
             r = self.coach.respond(messages)
             messages.append(Message("assistant", r.reply, r.principle_ids, r.behavior.value))
             asked += [normalize_question(q) for q in questions(r.reply)]
             explored += [p for p in r.principle_ids if p not in explored]
+            toward_a_step = toward_a_step or r.stage == "commit" or r.move == "commitment"
         wrap = self.coach.wrap_up(messages)
         transcript = " | ".join(m.content for m in messages)
         result = CaseResult(
@@ -377,10 +379,13 @@ class Evaluator:
         result.check(
             "sessions.no_repeated_question", not repeated, "asked twice", "; ".join(repeated)
         )
+        # A session moves from what happened toward a next step: the coach asks for one, or
+        # makes the seller's own concrete. (It used to count principles explored, which
+        # rewarded jumping to a new principle on every follow-up.)
         result.check(
             "sessions.moves",
-            len(explored) >= 2,
-            f"explored only {', '.join(explored) or 'nothing'}",
+            toward_a_step,
+            f"never turned toward a next step (explored {', '.join(explored) or 'nothing'})",
             transcript[:300],
         )
         mirror = self.parts.principles.mirror_question

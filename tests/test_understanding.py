@@ -1,0 +1,77 @@
+"""The message reader: the move, the feelings and their words, the whole commitment, and the
+things worth naming back in the coach's voice."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.understanding import Move, second_person
+
+
+@pytest.fixture(scope="module")
+def reader(parts):  # type: ignore[no-untyped-def]
+    return parts.reader
+
+
+@pytest.mark.parametrize(
+    ("text", "move"),
+    [
+        ("Next week I'm going to tell my manager what my part in the miss was.", Move.COMMITMENT),
+        (
+            "gonna grab dev for 20 min monday and walk him through the stage 3 deals",
+            Move.COMMITMENT,
+        ),
+        ("closed acme today!! 3 year deal", Move.WIN),
+        ("what should i do?", Move.QUESTION),
+        ("idk", Move.VAGUE),
+        ("this is kind of pointless, i have 4 deals closing", Move.PUSHBACK),
+        ("i never asked who signs. i just assumed the champion could", Move.OWN_PART),
+    ],
+)
+def test_clear_messages_get_their_move(reader, text: str, move: Move) -> None:  # type: ignore[no-untyped-def]
+    assert reader.read(text).move is move
+
+
+def test_a_feeling_is_named_with_the_words_that_carry_it(reader) -> None:  # type: ignore[no-untyped-def]
+    r = reader.read("honestly just tired. 14 calls a day, nobody picks up, quota is up 20% again")
+    assert r.feeling is not None and r.feeling.label == "exhausted"
+    assert "tired" in r.feeling.words
+    assert r.feeling.say == "worn out"
+
+
+def test_no_feeling_is_read_into_a_plain_story(reader) -> None:  # type: ignore[no-untyped-def]
+    r = reader.read("Had the Brightline demo Tuesday; procurement joined 20 minutes late.")
+    assert r.feelings == ()
+
+
+def test_a_commitment_is_kept_whole(reader) -> None:  # type: ignore[no-untyped-def]
+    text = "Thank her publicly I guess. And tell my manager what she did."
+    assert reader.lexicon.commitment_clause(text) == text
+    r = reader.read("Next week I'm going to tell my manager what my part in the miss was.")
+    assert r.commitment == "Next week I'm going to tell my manager what my part in the miss was."
+
+
+def test_substance_is_named_in_the_coachs_voice(reader) -> None:  # type: ignore[no-untyped-def]
+    r = reader.read("honestly our SE tanked the tech review and Priya from Northwind checked out")
+    assert "your SE" in r.substance and "Priya" in r.substance
+    assert "the tech review" in r.substance
+    assert not any(s.lower() in ("dont", "it", "the it") for s in r.substance)
+
+
+def test_what_follows_a_but_comes_first(reader) -> None:  # type: ignore[no-untyped-def]
+    r = reader.read(
+        "I closed the biggest deal of my career, 1.2M ARR. "
+        "But I steamrolled our SE in the all-hands."
+    )
+    assert r.substance[0] == "your SE"
+
+
+def test_contractions_typed_without_apostrophes_are_not_names(reader) -> None:  # type: ignore[no-untyped-def]
+    r = reader.read("i didnt ask and she doesnt know, theyre all waiting on legal")
+    assert not {"didnt", "doesnt", "theyre"} & {s.lower() for s in r.substance}
+
+
+def test_second_person() -> None:
+    assert second_person("my manager") == "your manager"
+    assert second_person("our SE") == "your SE"
+    assert second_person("the CFO") == "the CFO"
