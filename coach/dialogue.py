@@ -290,7 +290,7 @@ class Coach:
                     self._phrase_for(messages, pid, view.private | _indexes(messages, aside)),
                 )
             )
-        commitment = _commitment_of(readings[-3:], self.parts.reader)
+        commitment = _commitment_of(readings, self.parts.reader)
         says: list[str] = []
         for r in readings:
             for f in r.feelings[:1]:
@@ -894,7 +894,7 @@ def _commitment_of(readings: Sequence[Reading], reader: Any) -> str | None:
     for r in reversed(readings):
         if r.commitment:
             return r.commitment
-    for r in reversed(readings):
+    for r in reversed(readings[-3:]):
         clause = reader.lexicon.commitment_clause(r.text)
         if clause and r.move not in (Move.QUESTION, Move.PUSHBACK):
             return str(clause)

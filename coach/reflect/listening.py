@@ -64,6 +64,9 @@ def _fill(
     order = [templates[(start + i) % n] for i in range(n)]
     named = [t for t in order if "thing" in _fields(t)] if values.get("thing") else []
     for t in named + [t for t in order if t not in named]:
+        head = _norm(t.split("{", 1)[0])
+        if "{" in t and len(head.split()) >= 3 and any(a.startswith(head) for a in avoid):
+            continue  # the same question about another thing is still the same question
         if all(values.get(f) for f in _fields(t)):
             text = t.format(**{k: v for k, v in values.items() if v})
             if _norm(text) not in avoid:

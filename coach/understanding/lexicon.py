@@ -245,6 +245,11 @@ class UnderstandingLexicon:
                     yield from _run(run, text)
                     run = []
                 continue
+            if run and (self.thing_words.match(word) or self.role_words.match(word)):
+                run.append((m.start(), word))  # "the Carver deal", "the Halvorsen renewal"
+                yield from _run(run, text, thing=True)
+                run = []
+                continue
             yield from _run(run, text)
             run = []
         yield from _run(run, text)
@@ -279,7 +284,9 @@ class UnderstandingLexicon:
         return first.split(" ", 1)[0] in self.verbs
 
 
-def _run(run: list[tuple[int, str]], text: str = "") -> Iterable[tuple[int, str, int]]:
+def _run(
+    run: list[tuple[int, str]], text: str = "", *, thing: bool = False
+) -> Iterable[tuple[int, str, int]]:
     if run:
         words = [w for _, w in run]
         # "the POC", "our CRM": the article the seller used comes along.
@@ -289,7 +296,9 @@ def _run(run: list[tuple[int, str]], text: str = "") -> Iterable[tuple[int, str,
         # "Priya", "Northwind Logistics": 0; an acronym ("POC", "ARR") or a word the tokenizer
         # does not know ("kestrel", "questionnaire"): 2, after the people and roles.
         capital = any(w[:1].isupper() and not w.isupper() for w in words)
-        yield run[0][0], " ".join(words), 0 if capital else 2
+        if thing and not (before and before[-1].lower() in _DETERMINERS - {"a", "an"}):
+            words.insert(0, "the")
+        yield run[0][0], " ".join(words), 0 if capital or thing else 2
 
 
 def _continues(sentence: str) -> bool:

@@ -111,7 +111,9 @@ class MessageReader:
                     confidence=confidence,
                     feelings=feelings,
                     actors=tuple(self.lexicon.actors(text)),
-                    commitment=clause if move is Move.COMMITMENT else None,
+                    # A plan with no cue to find ("probably just tell my manager") is the
+                    # whole message.
+                    commitment=(clause or text.strip()) if move is Move.COMMITMENT else None,
                     horizon=horizon if horizon in HORIZONS else "none",
                     substance=tuple(self.lexicon.substance(text)),
                 )
