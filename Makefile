@@ -73,6 +73,8 @@ evals: install-local index
 		--dataset evals/datasets/blind_safety_v4.jsonl --dataset evals/datasets/blind_attacks_v2.jsonl \
 		--dataset evals/datasets/blind_safety_v5.jsonl \
 		--md $(REPORTS)/blind.md --cases $(REPORTS)/blind-cases.jsonl
+	$(BIN)/coach listen evals/blind/blind_listening.jsonl evals/listening/dev_sessions.jsonl \
+		--md $(REPORTS)/listening.md
 	@# Real text from public suites, read where it lies and never copied here (report only).
 	@if [ -d $(EXTERNAL) ]; then \
 		$(BIN)/coach eval --tier scripted --report-only --quiet --dataset $(EXTERNAL)/crisis.jsonl \

@@ -24,7 +24,7 @@ from coach.settings import PROJECT_ROOT, Settings
 from coach.wiring import build_coach, build_parts, build_retrieval
 
 BUDGET_MS = 100.0
-SESSIONS = PROJECT_ROOT / "evals" / "listening" / "sessions.jsonl"
+SESSIONS = PROJECT_ROOT / "evals" / "blind" / "blind_listening.jsonl"
 
 
 def main() -> int:

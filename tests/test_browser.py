@@ -82,26 +82,51 @@ def browser():  # type: ignore[no-untyped-def]
         b.close()
 
 
+# A blame-to-ownership session (README "Listening"): each reply takes up what the seller just
+# said, and the wrap-up carries the commitment whole.
+SESSION = [
+    (
+        "lost the Carver deal. their CFO killed it at the last minute, said the ROI case "
+        "wasn't there. marketing's ROI calculator is garbage btw",
+        "what happened with the Carver deal",
+    ),
+    (
+        "i mean i never actually sat down with their CFO. i sent the deck to the champion "
+        "and hoped",
+        "when that happened with their CFO",
+    ),
+    ("yeah i think i avoid the money people. i stay with whoever likes me", "a pattern there"),
+    (
+        "next deal i'm going to ask for 30 min with finance before the proposal goes out",
+        "When exactly will you do it with finance",
+    ),
+]
+
+
 def test_a_reflection_in_a_real_browser(app_url: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(app_url, wait_until="networkidle")
     page.get_by_role("heading", name="Reflect", exact=True).wait_for(timeout=120_000)
     box = page.get_by_placeholder("What happened this week?")
-    box.fill("I told my VP the deal slipped because the product team shipped late.")
-    box.press("Enter")
-    question = page.get_by_text("which part of it was yours?", exact=False)
-    question.wait_for(timeout=60_000)
+    for text, reply_names in SESSION:
+        box.fill(text)
+        box.press("Enter")
+        page.get_by_text(reply_names, exact=False).last.wait_for(timeout=60_000)
     citation = page.get_by_text("Take ownership, not blame", exact=False).first
     citation.wait_for(timeout=10_000)
     page.get_by_text("Why I'm asking this").first.click()
     page.get_by_text(
         "Leaders take ownership, which is the opposite of assigning blame"
     ).first.wait_for()
+    page.get_by_role("button", name="Wrap up").click()
+    page.get_by_text("The question to carry with you", exact=False).wait_for(timeout=60_000)
+    wrap = page.get_by_text("Your commitment for the coming week", exact=False).last
+    assert "ask for 30 min with finance before the proposal goes out" in wrap.inner_text()
     shot = tmp_path / "reflect.png"
     page.screenshot(path=str(shot), full_page=True)
     print(f"\nscreenshot: {shot}")
     assert shot.stat().st_size > 10_000
-    assert question.is_visible() and citation.is_visible()
+    assert citation.is_visible()
 
 
 def test_a_check_in_with_resources_on_a_phone(app_url: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

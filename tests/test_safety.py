@@ -83,10 +83,30 @@ def test_false_alarms_stay_within_the_two_percent_the_product_accepts(safety) ->
         "What's the point of waking up tomorrow, honestly.",
         "they'd all be better off without me, the team included",
         "I'm so tired of being alive, not the job, all of it",
+        "honestly life feels like a rigged deal and i want out",
+        "keep wondering what if i just never came home from the conference",
     ],
 )
 def test_passive_ideation_and_burden_get_the_check_in(safety, text: str) -> None:
     assert safety.triage(text).verdict is Verdict.CONCERN
+
+
+def test_asking_which_pills_hurt_less_gets_care(safety) -> None:
+    text = "do sleeping pills hurt the whole time? want something quicker than that"
+    assert safety.triage(text).verdict.risk
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want out of this territory, the comp plan is a joke",
+        "what if i didn't come back to this company after parental leave",
+        "what if i never came back from vacation, haha",
+        "i don't see the point of reflecting on this honestly",
+    ],
+)
+def test_wanting_out_of_a_job_or_the_reflection_is_not_risk(safety, text: str) -> None:
+    assert not safety.triage(text).verdict.risk
 
 
 @pytest.mark.parametrize(

@@ -77,6 +77,9 @@ class _LexiconFile(BaseModel):
     things: list[str] = Field(min_length=1)
     commitment_cues: list[str] = Field(min_length=1)
     commitment_verbs: list[str] = Field(min_length=1)
+    generic_roles: list[str] = Field(default_factory=list)
+    first_names: list[str] = Field(default_factory=list)
+    company_words: list[str] = Field(default_factory=list)
 
 
 def sentences(text: str) -> list[str]:
@@ -119,6 +122,12 @@ class UnderstandingLexicon:
         self.thing_words = re.compile(r"^(?:" + "|".join(spec.things) + r")$", re.IGNORECASE)
         self.cues = [re.compile(p, re.IGNORECASE) for p in spec.commitment_cues]
         self.verbs = frozenset(spec.commitment_verbs)
+        self.generic = frozenset(w.lower() for w in spec.generic_roles)
+        self.first_names = frozenset(w.lower() for w in spec.first_names)
+        self.company = re.compile(
+            r"\b([a-z][\w&'-]+)\s+(" + "|".join(sorted(set(spec.company_words))) + r")\b",
+            re.IGNORECASE,
+        )
         self.known = known_words
 
     @classmethod
@@ -182,6 +191,12 @@ class UnderstandingLexicon:
         for m in _QUANTITY.finditer(text):
             taken.append((m.start(), m.end()))
             yield _Span(m.start(), m.group(0), 4)
+        for m in self.company.finditer(text):
+            if m.group(1).lower() in _FUNCTION or m.group(1).lower() in _NOT_NAMES:
+                continue
+            if free(m.start(), m.end()):
+                taken.append((m.start(), m.end()))
+                yield _Span(m.start(), m.group(0), 0)
         for m in self.roles.finditer(text):
             det, mod, head = m.group(1), m.group(2), m.group(3)
             keep_mod = bool(mod) and self._qualifies(mod, det)
@@ -193,7 +208,8 @@ class UnderstandingLexicon:
             phrase = " ".join(x for x in (det, mod if keep_mod else None, head) if x)
             if free(start, m.end()):
                 taken.append((start, m.end()))
-                yield _Span(start, phrase, 1)
+                general = head.lower() in self.generic and not keep_mod
+                yield _Span(start, phrase, 3 if general else 1)
         for name_start, name, rank in self._names(text):
             if free(name_start, name_start + len(name)):
                 taken.append((name_start, name_start + len(name)))
@@ -228,6 +244,8 @@ class UnderstandingLexicon:
         unknown = bool(self.known) and not _known_form(bare, self.known)
         if word[:1].isupper() and (not opens or unknown or word.isupper()):
             return True
+        if bare in self.first_names:
+            return True
         return unknown and not bare.endswith(("ed", "ing", "ly", "ness"))
 
     def _names(self, text: str) -> Iterable[tuple[int, str, int]]:
@@ -242,17 +260,17 @@ class UnderstandingLexicon:
             if word and self._named(word, opens=opens) and not self.role_words.match(word):
                 run.append((m.start(), word))
                 if rest in ".!?,;:":
-                    yield from _run(run, text)
+                    yield from _run(run, text, names=self.first_names)
                     run = []
                 continue
             if run and (self.thing_words.match(word) or self.role_words.match(word)):
                 run.append((m.start(), word))  # "the Carver deal", "the Halvorsen renewal"
-                yield from _run(run, text, thing=True)
+                yield from _run(run, text, thing=True, names=self.first_names)
                 run = []
                 continue
-            yield from _run(run, text)
+            yield from _run(run, text, names=self.first_names)
             run = []
-        yield from _run(run, text)
+        yield from _run(run, text, names=self.first_names)
 
     # -- commitments ----------------------------------------------------------------------------
 
@@ -285,7 +303,11 @@ class UnderstandingLexicon:
 
 
 def _run(
-    run: list[tuple[int, str]], text: str = "", *, thing: bool = False
+    run: list[tuple[int, str]],
+    text: str = "",
+    *,
+    thing: bool = False,
+    names: frozenset[str] = frozenset(),
 ) -> Iterable[tuple[int, str, int]]:
     if run:
         words = [w for _, w in run]
@@ -298,7 +320,8 @@ def _run(
         capital = any(w[:1].isupper() and not w.isupper() for w in words)
         if thing and not (before and before[-1].lower() in _DETERMINERS - {"a", "an"}):
             words.insert(0, "the")
-        yield run[0][0], " ".join(words), 0 if capital or thing else 2
+        person = any(w.lower() in names for w in words)
+        yield run[0][0], " ".join(words), 0 if capital or thing or person else 2
 
 
 def _continues(sentence: str) -> bool:
