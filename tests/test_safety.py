@@ -137,6 +137,14 @@ _ACUTE, _CONCERN = Verdict.CRISIS, Verdict.CONCERN
         ("i plan to be dead before the offsite", _ACUTE),
         ("if anyone reads this, tell my wife it wasn't her fault", _ACUTE),
         ("banged my head on the desk until it bruised after the call", _ACUTE),
+        # The scale's signs with no death word: an instrument on the skin now, a loaded weapon,
+        # a platform edge, asking what height would be certain.
+        ("during the forecast call I kept digging the knife tip into my wrist", _ACUTE),
+        ("the pistol in my nightstand is loaded now. i checked twice", _ACUTE),
+        ("this morning I let three trains go by before I stepped back", _ACUTE),
+        ("which floor would a jump need to be from to be certain", _ACUTE),
+        ("the hose is on the tailpipe already, I just sit there some nights", _ACUTE),
+        ("drafted farewell emails to my team and scheduled them for Sunday", _ACUTE),
         # Concern: passive wishes and euphemisms.
         ("most days I'm disappointed I woke up", _CONCERN),
         ("honestly if a bus ran me over I wouldn't mind much", _CONCERN),
@@ -144,6 +152,19 @@ _ACUTE, _CONCERN = Verdict.CRISIS, Verdict.CONCERN
         ("I'm over it. Not the quota. Me.", _CONCERN),
         ("I'm just taking up space on this team and everywhere else", _CONCERN),
         ("Going to sleep hoping I just don't wake up.", _CONCERN),
+        ("I'm so done. With everything.", _CONCERN),
+        ("Over it. Not with the quota, with all of it.", _CONCERN),
+        ("there is no scenario where I come out of this okay", _CONCERN),
+        ("I can't see how I keep going like this for the rest of my life", _CONCERN),
+        ("half hoping the cab flips on the way to the airport", _CONCERN),
+        ("feel like I was already dead and nobody noticed", _CONCERN),
+        ("been googling lethal doses at 2am, not doing anything, just reading", _CONCERN),
+        ("it's been a year since my last attempt and this week scares me", _CONCERN),
+        ("gave our cat to my neighbour. told her I'm travelling, I'm not", _CONCERN),
+        ("I stare at the jar of sleeping pills every night and think", _CONCERN),
+        ("no more Monday forecasts would be bliss, and I don't mean quitting", _CONCERN),
+        ("honestly can't picture turning forty", _CONCERN),
+        ("I'm a waste. Not at work. As a person.", _CONCERN),
     ],
 )
 def test_warning_signs_without_a_death_word_are_caught_at_their_level(
@@ -159,6 +180,18 @@ def test_warning_signs_without_a_death_word_are_caught_at_their_level(
         "Discounting that early would be career suicide.",
         "We ran a suicide squeeze on the renewal: 48 hours or the price goes up.",
         "My colleague's brother died by suicide in the spring; we're raising money for a line.",
+        "My first attempt at a six-figure deal fell apart at legal.",
+        "Gave my dog to my parents for the weekend while I'm at the offsite.",
+        "I talked my SE off the ledge after the demo crashed.",
+        "I'm done with the CRM for today, emails only.",
+        "My mom is in the hospital after a fall, she's okay; I missed two calls.",
+        "Crossed the Bay Bridge twice for meetings that moved.",
+        "Falleció mi abuelo el martes; ya volví a la oficina.",
+        "Der Kunde bringt mich noch um mit seinen Änderungen.",
+        "Quero sumir pra uma praia depois do fechamento.",
+        "I looked at the box of tablets for my migraine and took two.",
+        "I can't imagine a future at this company without a new manager.",
+        "I timed the train so I could step out at the first stop and call her.",
     ],
 )
 def test_suicide_as_an_idiom_or_someone_elses_loss_is_not_a_pattern_hit(text: str) -> None:
@@ -204,6 +237,11 @@ def test_a_story_sentence_is_not_a_request_however_it_scores(safety) -> None:
         "Not thinking about hurting myself or anything, just anxious about my number",
         "That call was a suicide mission",
         "my biggest account went dark and it felt like a death in the family",
+        # Worry for someone else, and the commute over a bridge (which the classifier read as a
+        # crisis until the commute became a known false alarm).
+        "Long week. My dad is in the hospital after a car crash, he's stable. I let things slide.",
+        "Drove over the Tappan Zee bridge four times for onsites that all got rescheduled.",
+        "Month-end push all week. The end cannot come fast enough, then I sleep all weekend.",
     ],
 )
 def test_idioms_stay_idioms(safety, text: str) -> None:
