@@ -19,10 +19,10 @@ DEFAULT_DATASETS = PROJECT_ROOT / "evals" / "datasets"
 DEFAULT_THRESHOLDS = PROJECT_ROOT / "evals" / "thresholds.yaml"
 
 if TYPE_CHECKING:
-    from coach.dialogue import Message
-    from coach.llm import ChatModelChoice
+    from coach.llm.tiers import ChatModelChoice
     from coach.parts import CoachParts
-    from coach.sessions import ReflectionLog
+    from coach.reflect.dialogue import Message
+    from coach.reflect.sessions import ReflectionLog
 
 
 class CliError(CoachError):
@@ -102,7 +102,7 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
 
 def _read_turns(raw: str) -> list[Message]:
     """Parse `{"turns": [{"role", "content"}, ...]}`; one clear sentence when it is wrong."""
-    from coach.dialogue import Message
+    from coach.reflect.dialogue import Message
 
     try:
         data = json.loads(raw)
@@ -158,7 +158,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from coach.dialogue import Behavior, Message
+    from coach.reflect.dialogue import Behavior, Message
     from coach.wiring import build_coach, build_parts
 
     settings = _settings(args)
@@ -217,7 +217,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def _chat_log(settings: Settings, chat: ChatModelChoice) -> ReflectionLog | None:
     """The store `coach chat` records into, as the app does; None (and a line) when it cannot."""
-    from coach.sessions import ReflectionLog
+    from coach.reflect.sessions import ReflectionLog
     from coach.transcripts import StoreError, open_store
 
     try:
@@ -294,7 +294,7 @@ def _parts(args: argparse.Namespace) -> tuple[CoachParts, Settings]:
 
 
 def cmd_challenge(args: argparse.Namespace) -> int:
-    from coach.challenge import ChallengeRequest
+    from coach.challenge.drafting import ChallengeRequest
     from coach.wiring import build_challenge
 
     situation = _text_arg(args.situation, "situation")
@@ -364,7 +364,7 @@ def cmd_check_draft(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from coach.review import read_transcript, to_markdown
+    from coach.review.reviewer import read_transcript, to_markdown
     from coach.transcripts import open_store
     from coach.wiring import build_reviewer
 

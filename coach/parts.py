@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from coach.embeddings import MiniLMEncoder
-    from coach.guards import Guards
-    from coach.llm import ChatModelChoice
+    from coach.guards.replies import Guards
+    from coach.llm.prompts import PromptLibrary
+    from coach.llm.tiers import ChatModelChoice
     from coach.principles import PrincipleSet
-    from coach.prompts import PromptLibrary
     from coach.reflect.listening import ListeningScript
-    from coach.retrieval import PrincipleRetriever
+    from coach.reflect.scripted import CoachingScript
+    from coach.retrieval.embeddings import MiniLMEncoder
+    from coach.retrieval.search import PrincipleRetriever
     from coach.safety import SafetyTriage
-    from coach.scripted import CoachingScript
     from coach.understanding import MessageReader
 
 

@@ -11,18 +11,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.embeddings import MiniLMEncoder
 from coach.principles import PrincipleSet, load_principles
-from coach.retrieval import PrincipleRetriever
+from coach.retrieval.embeddings import MiniLMEncoder
+from coach.retrieval.search import PrincipleRetriever
 from coach.settings import Settings
 
 if TYPE_CHECKING:
-    from coach.challenge import ChallengeEngine
-    from coach.dialogue import Coach
+    from coach.challenge.drafting import ChallengeEngine
     from coach.parts import CoachParts
-    from coach.review import Reviewer
+    from coach.reflect.dialogue import Coach
+    from coach.retrieval.snapshot import SnapshotChunkSearch
+    from coach.review.reviewer import Reviewer
     from coach.safety import SafetyTriage
-    from coach.snapshot import SnapshotChunkSearch
     from coach.understanding import MessageReader
 
 
@@ -39,12 +39,12 @@ def build_parts(
     settings: Settings, stack: RetrievalStack | None = None, *, fast: bool = False
 ) -> CoachParts:
     """Every part the engines share, built once from settings."""
-    from coach.guards import Guards
-    from coach.llm import build_chat_model
+    from coach.guards.replies import Guards
+    from coach.llm.prompts import PromptLibrary
+    from coach.llm.tiers import build_chat_model
     from coach.parts import CoachParts
-    from coach.prompts import PromptLibrary
     from coach.reflect.listening import ListeningScript
-    from coach.scripted import CoachingScript
+    from coach.reflect.scripted import CoachingScript
 
     stack = stack or build_retrieval(settings, fast=fast)
     return CoachParts(
@@ -63,7 +63,7 @@ def build_parts(
 
 def build_coach(settings: Settings, parts: CoachParts) -> Coach:
     """The coaching engine: the shared parts, and how it behaves from settings."""
-    from coach.dialogue import Coach, CoachOptions
+    from coach.reflect.dialogue import Coach, CoachOptions
 
     return Coach(
         parts,
@@ -78,7 +78,7 @@ def build_coach(settings: Settings, parts: CoachParts) -> Coach:
 
 def build_challenge(settings: Settings, parts: CoachParts) -> ChallengeEngine:
     """The manager's challenge engine, on the same retrieval, guards and model as the coach."""
-    from coach.challenge import ChallengeEngine, ChallengeScript
+    from coach.challenge.drafting import ChallengeEngine, ChallengeScript
 
     return ChallengeEngine(
         parts,
@@ -90,7 +90,7 @@ def build_challenge(settings: Settings, parts: CoachParts) -> ChallengeEngine:
 
 def build_reviewer(settings: Settings, parts: CoachParts) -> Reviewer:
     """The transcript reviewer, on the same retrieval, guards and safety triage as the coach."""
-    from coach.review import Reviewer, ReviewRules
+    from coach.review.reviewer import Reviewer, ReviewRules
 
     return Reviewer(parts, ReviewRules.load(settings.review_path), k=settings.retrieval_k)
 
@@ -102,10 +102,10 @@ def build_reader(settings: Settings, stack: RetrievalStack) -> MessageReader:
     """The message reader: classifiers fitted on the labelled seller messages (cached as
     arrays), and the exact words of data/understanding.yaml."""
     from coach.datafiles import read_jsonl
-    from coach.embeddings import ENCODER_ID
+    from coach.retrieval.cache import VectorCache
+    from coach.retrieval.embeddings import ENCODER_ID
     from coach.safety import LinearClassifier
     from coach.understanding import MessageReader, UnderstandingLexicon
-    from coach.vectorcache import VectorCache
 
     rows = read_jsonl(settings.understanding_training_path, "Understanding training file")
     cache = VectorCache(settings.cache_dir)
@@ -143,7 +143,8 @@ def build_safety(
     can measure them (benchmarks/safety_holdout.py).
     """
     from coach.datafiles import read_jsonl
-    from coach.embeddings import ENCODER_ID
+    from coach.retrieval.cache import VectorCache
+    from coach.retrieval.embeddings import ENCODER_ID
     from coach.safety import (
         Classifiers,
         LanguageGuesser,
@@ -152,7 +153,6 @@ def build_safety(
         SafetyTriage,
         load_training,
     )
-    from coach.vectorcache import VectorCache
 
     crisis, requests = load_training(settings.crisis_training_path, settings.request_training_path)
     if keep is not None:
@@ -237,7 +237,7 @@ def build_retrieval(
     `fast` (short-lived CLI processes): when the embedded index has a current snapshot, search
     that and never import chromadb. Server mode always talks to the server.
     """
-    from coach.snapshot import export_snapshot, snapshot_path
+    from coach.retrieval.snapshot import export_snapshot, snapshot_path
 
     principles = load_principles(settings.principles_path)
     encoder = MiniLMEncoder(settings.embedding_model_dir)
@@ -247,8 +247,8 @@ def build_retrieval(
         retriever = PrincipleRetriever(search, principles, settings.relevance_threshold)
         return RetrievalStack(principles, encoder, retriever, "Index snapshot is current.", False)
 
-    from coach.retrieval import ChromaChunkSearch
-    from coach.vectorstore import open_index
+    from coach.retrieval.index import open_index
+    from coach.retrieval.search import ChromaChunkSearch
 
     status = open_index(settings, principles, encoder, reset=reset)
     if not settings.chroma_host and (status.rebuilt or search is None):
@@ -263,7 +263,7 @@ def build_retrieval(
 
 def _verified_snapshot(path: Path, encoder: MiniLMEncoder) -> SnapshotChunkSearch | None:
     """The snapshot's search when the file is there and whole, else None (rewrite it)."""
-    from coach.snapshot import SnapshotChunkSearch
+    from coach.retrieval.snapshot import SnapshotChunkSearch
 
     if not path.is_file():
         return None

@@ -86,7 +86,7 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory, _vector_cache: Path) -> di
 
 @pytest.fixture(scope="session")
 def encoder():  # type: ignore[no-untyped-def]
-    from coach.embeddings import MiniLMEncoder
+    from coach.retrieval.embeddings import MiniLMEncoder
 
     return MiniLMEncoder()
 
@@ -137,9 +137,9 @@ def make_coach(parts):  # type: ignore[no-untyped-def]
     """Build a Coach around any chat model (None: the scripted tier), sharing the heavy parts."""
     from dataclasses import replace
 
-    from coach.dialogue import Coach, CoachOptions
     from coach.limits import Limits
-    from coach.llm import ChatModelChoice, Tier
+    from coach.llm.tiers import ChatModelChoice, Tier
+    from coach.reflect.dialogue import Coach, CoachOptions
 
     def build(model=None, *, tier=None, timeout_s=30.0, clock=None, retries=0, limits=None):  # type: ignore[no-untyped-def]
         chat = (

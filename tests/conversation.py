@@ -3,7 +3,7 @@ was answered, so the next turn reads the session the way it would in the app."""
 
 from __future__ import annotations
 
-from coach.dialogue import Coach, Message, TurnResult
+from coach.reflect.dialogue import Coach, Message, TurnResult
 
 
 def converse(coach: Coach, *texts: str) -> tuple[list[TurnResult], list[Message]]:

@@ -13,8 +13,13 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from coach.challenge import ChallengeEngine, ChallengeInputError, ChallengeRequest, ChallengeScript
-from coach.llm import ChatModelChoice, Tier
+from coach.challenge.drafting import (
+    ChallengeEngine,
+    ChallengeInputError,
+    ChallengeRequest,
+    ChallengeScript,
+)
+from coach.llm.tiers import ChatModelChoice, Tier
 from coach.settings import DATA_DIR
 
 # A situation the composer's templates were never written around.

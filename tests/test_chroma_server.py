@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from coach.retrieval import ChromaChunkSearch, PrincipleRetriever
+from coach.retrieval.index import IndexUnavailable, open_index
+from coach.retrieval.search import ChromaChunkSearch, PrincipleRetriever
 from coach.settings import Settings
-from coach.vectorstore import IndexUnavailable, open_index
 from tests.servers import free_port, running
 
 

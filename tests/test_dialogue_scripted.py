@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from coach.dialogue import Behavior, EmptyMessage, Message
-from coach.guards import questions
-from coach.scripted import normalize_question
+from coach.guards.replies import questions
+from coach.reflect.dialogue import Behavior, EmptyMessage, Message
+from coach.reflect.scripted import normalize_question
 from tests.conversation import converse
 
 
@@ -204,7 +204,7 @@ def test_a_plain_transcript_is_understood_without_metadata(make_coach) -> None:
 
 
 def test_every_curated_question_passes_the_guards(principles) -> None:
-    from coach.guards import Guards, ReplyContext
+    from coach.guards.replies import Guards, ReplyContext
     from coach.settings import DATA_DIR
 
     guards = Guards.load(DATA_DIR / "guards.yaml")
@@ -224,7 +224,7 @@ PASSIVE = (
 
 
 def test_concern_gets_a_plain_check_in_then_a_no_returns_gently(make_coach) -> None:
-    from coach.dialogue import Behavior, Message
+    from coach.reflect.dialogue import Behavior, Message
 
     coach = make_coach()
     first = coach.respond([Message("user", PASSIVE)])
@@ -245,7 +245,7 @@ def test_concern_gets_a_plain_check_in_then_a_no_returns_gently(make_coach) -> N
 
 
 def test_anything_but_a_clear_no_stays_in_support(make_coach) -> None:
-    from coach.dialogue import CARE, Message
+    from coach.reflect.dialogue import CARE, Message
 
     coach = make_coach()
     first = coach.respond([Message("user", PASSIVE)])
@@ -259,7 +259,7 @@ def test_anything_but_a_clear_no_stays_in_support(make_coach) -> None:
 
 
 def test_hidden_characters_are_removed_and_the_seller_is_told(make_coach) -> None:
-    from coach.dialogue import Behavior, Message
+    from coach.reflect.dialogue import Behavior, Message
 
     text = "I told my VP the deal slipped because the product team ship\u200bped late."
     result = make_coach().respond([Message("user", text)])

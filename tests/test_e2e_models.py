@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.dialogue import Behavior, Message, TurnResult
-from coach.llm import Tier, build_chat_model
+from coach.llm.tiers import Tier, build_chat_model
+from coach.reflect.dialogue import Behavior, Message, TurnResult
 from coach.settings import Settings
 from tests.servers import free_port, running
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.embeddings import langchain_embeddings
+from coach.retrieval.embeddings import langchain_embeddings
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minilm_reference.json"
 
@@ -41,7 +41,7 @@ def test_langchain_embeddings_interface(encoder) -> None:
 
 
 def test_chroma_embedding_function(encoder) -> None:
-    from coach.vectorstore import MiniLMEmbeddingFunction
+    from coach.retrieval.index import MiniLMEmbeddingFunction
 
     ef = MiniLMEmbeddingFunction(encoder)
     out = ef(["hello there"])
@@ -53,7 +53,8 @@ def test_chroma_embedding_function(encoder) -> None:
 def test_the_default_install_has_no_torch_and_starts_fast() -> None:
     code = (
         "import sys, time; t = time.perf_counter();"
-        "from coach.embeddings import MiniLMEncoder; e = MiniLMEncoder(); e.encode(['hi']);"
+        "from coach.retrieval.embeddings import MiniLMEncoder;"
+        "e = MiniLMEncoder(); e.encode(['hi']);"
         "print(time.perf_counter() - t); print('torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

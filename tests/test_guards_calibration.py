@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.guards import CHECKS, Guards, calibrate
+from coach.guards.replies import CHECKS, Guards, calibrate
 from coach.settings import DATA_DIR
 
 CALIBRATION = Path(__file__).resolve().parent.parent / "evals" / "calibration"

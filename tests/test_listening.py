@@ -3,9 +3,9 @@ said, meets a feeling first, stays on the thread and carries the commitment whol
 
 from __future__ import annotations
 
-from coach.dialogue import Behavior
 from coach.evaluation.listening import longest_run, takes_up
-from coach.guards import questions
+from coach.guards.replies import questions
+from coach.reflect.dialogue import Behavior
 from tests.conversation import converse
 
 talk = converse

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.llm import ModelUnavailable, Tier, build_chat_model, resolve_tier
+from coach.llm.tiers import ModelUnavailable, Tier, build_chat_model, resolve_tier
 from coach.settings import Settings
 
 

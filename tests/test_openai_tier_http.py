@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from coach.dialogue import Behavior, Message
-from coach.llm import build_chat_model
+from coach.llm.tiers import build_chat_model
+from coach.reflect.dialogue import Behavior, Message
 from coach.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.prompts import PromptError, PromptLibrary, PromptTemplate
+from coach.llm.prompts import PromptError, PromptLibrary, PromptTemplate
 from coach.settings import PROMPTS_DIR
 
 LIBRARY = PromptLibrary(PROMPTS_DIR)

@@ -21,11 +21,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coach.challenge import ChallengeRequest
+from coach.challenge.drafting import ChallengeRequest
 from coach.cli import main
-from coach.dialogue import Message, TurnResult
 from coach.errors import CoachError
-from coach.review import read_transcript
+from coach.reflect.dialogue import Message, TurnResult
+from coach.review.reviewer import read_transcript
 from coach.settings import SettingsError, load_settings
 from coach.transcripts import SqlTranscriptStore
 from coach.wiring import build_challenge, build_reviewer

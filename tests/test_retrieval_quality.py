@@ -14,7 +14,7 @@ import pytest
 
 from coach.cases import Case, load_cases
 from coach.metrics import mean, recall_at_k, reciprocal_rank
-from coach.retrieval import Hit
+from coach.retrieval.search import Hit
 
 DATASETS = Path(__file__).resolve().parent.parent / "evals" / "datasets"
 TUNED = ["reflections.jsonl", "false_alarms.jsonl"]

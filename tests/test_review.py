@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from coach.review import Reviewer, ReviewInputError, ReviewRules, read_transcript, to_markdown
+from coach.review.reviewer import (
+    Reviewer,
+    ReviewInputError,
+    ReviewRules,
+    read_transcript,
+    to_markdown,
+)
 from coach.settings import DATA_DIR
 from coach.transcripts import SqlTranscriptStore
 from coach.transcripts.export import to_json

@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.dialogue import Behavior, Message
 from coach.incidents import LOG_NAME, record, sentence
 from coach.inert import for_markdown, for_terminal
 from coach.limits import InputTooLong, Limits, readable
-from coach.retrieval import MAX_QUERY_SENTENCES, sentences
+from coach.reflect.dialogue import Behavior, Message
+from coach.retrieval.search import MAX_QUERY_SENTENCES, sentences
 from coach.settings import SettingsError, load_settings
 
 EVALS = Path(__file__).resolve().parent.parent / "evals"
@@ -238,7 +238,7 @@ def _snapshot(settings) -> Path:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("damage", ["truncated", "reshaped", "altered"])
 def test_a_damaged_snapshot_is_noticed_and_rewritten(shared_settings, stack, damage: str) -> None:  # type: ignore[no-untyped-def]
-    from coach.snapshot import SnapshotChunkSearch
+    from coach.retrieval.snapshot import SnapshotChunkSearch
     from coach.wiring import build_retrieval
 
     path = _snapshot(shared_settings)

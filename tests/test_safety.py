@@ -21,8 +21,8 @@ from coach.safety import (
     Verdict,
     normalise,
 )
-from coach.safety.classifier import HASH_BITS
 from coach.settings import DATA_DIR, PROJECT_ROOT
+from coach.text.classifier import HASH_BITS
 
 DATASETS = PROJECT_ROOT / "evals" / "datasets"
 EXTERNAL = PROJECT_ROOT.parent / "shared" / "external-evals"

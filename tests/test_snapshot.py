@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from coach.retrieval import ChromaChunkSearch, PrincipleRetriever
-from coach.snapshot import SnapshotChunkSearch, snapshot_path
-from coach.vectorstore import open_index
+from coach.retrieval.index import open_index
+from coach.retrieval.search import ChromaChunkSearch, PrincipleRetriever
+from coach.retrieval.snapshot import SnapshotChunkSearch, snapshot_path
 from coach.wiring import build_retrieval
 
 TEXTS = [

@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 from coach.principles import load_principles
+from coach.retrieval.index import chunk_principles, open_index
 from coach.settings import DATA_DIR, Settings
-from coach.vectorstore import chunk_principles, open_index
 
 
 def _small_principles(tmp_path: Path) -> Path:

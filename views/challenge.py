@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from coach.challenge import ChallengeRequest, DraftReport, DraftResult
+from coach.challenge.drafting import ChallengeRequest, DraftReport, DraftResult
 from coach.errors import CoachError
 from coach.transcripts import StoreError
 from views import sidebar

@@ -8,9 +8,9 @@ from typing import Any
 
 import streamlit as st
 
-from coach.dialogue import CARE, Behavior, EmptyMessage, Message, TurnResult
 from coach.errors import CoachError
-from coach.sessions import ReflectionLog
+from coach.reflect.dialogue import CARE, Behavior, EmptyMessage, Message, TurnResult
+from coach.reflect.sessions import ReflectionLog
 from coach.transcripts import SessionNotFound, StoreError
 from coach.transcripts.export import to_json, to_markdown
 from views import sidebar

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from coach.review import Review, ReviewInputError, read_transcript, to_markdown
+from coach.review.reviewer import Review, ReviewInputError, read_transcript, to_markdown
 from coach.transcripts import SessionNotFound, Transcript
 from views import sidebar
 from views.services import Services, load

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from coach.challenge import ChallengeEngine
-from coach.dialogue import Coach
+from coach.challenge.drafting import ChallengeEngine
 from coach.parts import CoachParts
-from coach.review import Reviewer
+from coach.reflect.dialogue import Coach
+from coach.review.reviewer import Reviewer
 from coach.settings import Settings, load_settings
 from coach.transcripts import SqlTranscriptStore, StoreError, open_store
 from coach.transcripts.unavailable import UnavailableStore

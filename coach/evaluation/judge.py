@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from coach.llm.prompts import PromptLibrary
 from coach.principles import PrincipleSet, normalize_space
-from coach.prompts import PromptLibrary
 
 JUDGE_ERROR = "judge_error"
 

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from coach.datafiles import read_jsonl
-from coach.dialogue import Behavior, Coach, Message, TurnResult
-from coach.guards import questions
+from coach.guards.replies import questions
+from coach.reflect.dialogue import Behavior, Coach, Message, TurnResult
 
 PARROT_WORDS = 6
 CONTINUING = ("insight", "commitment", "vague")

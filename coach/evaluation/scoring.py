@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from coach.dialogue import CARE
-from coach.guards import CHECKS, Guards, ReplyContext
+from coach.guards.replies import CHECKS, Guards, ReplyContext
+from coach.reflect.dialogue import CARE
 
 # The reply-form checks: every guard except grounding and crisis, which are scored on their own.
 FORM_CHECKS = tuple(c for c in CHECKS if c not in ("on_principle", "crisis_safe"))

@@ -1,7 +1,6 @@
 """Safety for what comes in: the seller's message normalised, its language, its risk, and
 whether it asks the coach for something else. (Checks on what goes out are in coach/guards.)"""
 
-from coach.safety.classifier import LinearClassifier
 from coach.safety.language import ENGLISH, Language, LanguageGuesser
 from coach.safety.normalise import Normalised, normalise
 from coach.safety.triage import (
@@ -15,6 +14,7 @@ from coach.safety.triage import (
     load_training,
     split_sentences,
 )
+from coach.text.classifier import LinearClassifier
 
 __all__ = [
     "ENGLISH",

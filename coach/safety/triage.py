@@ -8,7 +8,7 @@ coach (injection), requests to deceive someone (manipulation), requests for some
 only ever read, never obeyed.
 
 Two layers decide together: phrase patterns (data/safety.yaml), precise on the wordings they
-know, and linear classifiers over sentence vectors (coach/safety/classifier.py), trained on
+know, and linear classifiers over sentence vectors (coach/text/classifier.py), trained on
 examples written for this project (data/crisis_training.yaml, data/request_training.yaml), for
 the wordings no list holds.
 """
@@ -29,9 +29,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from coach.datafiles import DataFileError, load_data_file
 from coach.limits import spread
-from coach.safety.classifier import LinearClassifier
 from coach.safety.language import ENGLISH, Language, LanguageGuesser
 from coach.safety.normalise import Normalised, normalise
+from coach.text.classifier import LinearClassifier
 
 
 class Verdict(StrEnum):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from coach.safety.classifier import LinearClassifier
+from coach.text.classifier import LinearClassifier
 from coach.understanding.lexicon import UnderstandingLexicon
 from coach.understanding.reading import HORIZONS, Feeling, Move, Reading
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
-from coach.guards import sentences
+from coach.guards.replies import sentences
 from coach.limits import Limits
 from coach.parts import CoachParts
 

@@ -25,12 +25,12 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.config import Settings as ChromaSettings
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from coach.embeddings import ENCODER_ID, MiniLMEncoder
 from coach.filelock import exclusive
 from coach.principles import PrincipleSet
-from coach.retrieval import IndexUnavailable
+from coach.retrieval.cache import VectorCache, fingerprint
+from coach.retrieval.embeddings import ENCODER_ID, MiniLMEncoder
+from coach.retrieval.search import IndexUnavailable
 from coach.settings import Settings
-from coach.vectorcache import VectorCache, fingerprint
 
 # Bumped when the collection's layout or configuration changes, so old indexes rebuild.
 INDEX_VERSION = 2

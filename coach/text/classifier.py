@@ -25,7 +25,7 @@ from itertools import pairwise
 import numpy as np
 from numpy.typing import NDArray
 
-from coach.vectorcache import VectorCache, fingerprint
+from coach.retrieval.cache import VectorCache, fingerprint
 
 Vectors = NDArray[np.float32]
 HASH_BITS = 15  # 32,768 buckets: few collisions for a few thousand short messages

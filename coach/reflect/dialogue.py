@@ -18,14 +18,14 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from coach.errors import CoachError
-from coach.guards import GuardReport, ReplyContext, questions
+from coach.guards.replies import GuardReport, ReplyContext, questions
 from coach.limits import Limits, readable
-from coach.llm import Tier
+from coach.llm.tiers import Tier
 from coach.parts import CoachParts
 from coach.principles import Stage
-from coach.retrieval import Hit
+from coach.reflect.scripted import normalize_question, shorten_phrase, stage_for
+from coach.retrieval.search import Hit
 from coach.safety import Triage, Verdict
-from coach.scripted import normalize_question, shorten_phrase, stage_for
 from coach.understanding import CONTINUING, Move, Reading
 
 Role = Literal["user", "assistant"]
@@ -740,13 +740,13 @@ class Coach:
         )
         repeated = [q for q in questions(reply) if normalize_question(q) in view.asked]
         if repeated:
-            from coach.guards import CheckResult
+            from coach.guards.replies import CheckResult
 
             report = GuardReport((*report.checks, CheckResult("new_question", False, repeated[0])))
         return report
 
     def _check_wrap_up(self, reply: str) -> GuardReport:
-        from coach.guards import CheckResult
+        from coach.guards.replies import CheckResult
 
         mirror = self.parts.principles.mirror_question
         checks = (

@@ -94,8 +94,8 @@ def build_chat_model(settings: Settings) -> ChatModelChoice:
                 api_key=key,
                 base_url=settings.openai_base_url,
                 timeout=settings.openai_timeout_s,
-                # The coach retries itself (coach/dialogue.py), within the seller's budget: the
-                # SDK would try again after a timeout and wait out any Retry-After.
+                # The coach retries itself (coach/reflect/dialogue.py), within the seller's
+                # budget: the SDK would try again after a timeout and wait out any Retry-After.
                 max_retries=0,
                 temperature=settings.temperature,
                 max_completion_tokens=settings.max_reply_tokens,
@@ -109,7 +109,7 @@ def build_chat_model(settings: Settings) -> ChatModelChoice:
             if not path.is_file():
                 raise ModelUnavailable(f"No GGUF model at {path}; check COACH_LOCAL_MODEL_PATH.")
             try:
-                from coach.local_llm import LlamaCppChatModel
+                from coach.llm.local import LlamaCppChatModel
             except ImportError:
                 raise ModelUnavailable(
                     "The local tier needs llama-cpp-python: run `make install-local` "

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from coach.retrieval import ChunkMatch
+from coach.retrieval.search import ChunkMatch
 
 ARRAYS = ("vectors", "documents", "principle_ids", "kinds")
 

@@ -87,7 +87,7 @@ class Hit:
 
 
 class ChromaChunkSearch:
-    """`ChunkSearch` over a Chroma collection built by `coach.vectorstore`.
+    """`ChunkSearch` over a Chroma collection built by `coach.retrieval.index`.
 
     Every chunk is scored for every query: the collection is a few hundred chunks, and the fusion
     needs each principle's best chunks and centroid. Chroma's HNSW graph can leave a node or two

@@ -1,4 +1,4 @@
-"""Checks on a coach reply, shared by the live turn (coach/dialogue) and the evals suite.
+"""Checks on a coach reply, shared by the live turn (coach/reflect/dialogue.py) and the evals suite.
 
 Every check is deterministic, returns whether the reply passed and the words that decided it,
 and is measured against hand-labelled replies (evals/calibration/) for precision and recall.

@@ -1,0 +1,1 @@
+"""Coaches: a per-turn review of a reflection transcript, a scorecard and next questions."""
