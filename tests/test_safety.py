@@ -319,8 +319,22 @@ def test_the_redirect_names_what_was_asked_without_doing_it(safety) -> None:
 
 
 def test_a_clear_no_to_the_check_in_is_recognised(safety) -> None:
-    assert safety.answers_no("no, god no. it's just been a brutal week with the Hanley account")
-    for answer in ("sometimes yeah", "I don't know honestly", "does it matter"):
+    for answer in (
+        "no, god no. it's just been a brutal week with the Hanley account",
+        # The word itself, denied, found in a real browser session: it had raised a crisis.
+        "no, not really suicidal. just a brutal week, sorry for worrying you",
+        "No, I wouldn't hurt myself. It's only the quarter.",
+    ):
+        assert safety.answers_no(answer), answer
+        assert not safety.triage(answer).verdict.risk, answer
+    for answer in (
+        "sometimes yeah",
+        "I don't know honestly",
+        "does it matter",
+        # A "but" past the full stop is not a clear no.
+        "no. but some nights I think about it",
+        "not sure if I'm suicidal, honestly",
+    ):
         assert not safety.answers_no(answer), answer
 
 

@@ -403,7 +403,11 @@ class SafetyTriage:
         in it raises a risk)."""
         flat = " ".join(self.normalise(text).text.split())
         units = self._units(flat)
-        if self.risk(flat, units) is not None:
+        # The classifier reads the answer without its known denials, as `triage` does: "no, not
+        # really suicidal, just a brutal week" carries the word and means no.
+        cleaned = " ".join(self.rules.without_false_alarms(flat).split())
+        risk_units = units if cleaned == flat else self._units(cleaned or " ")
+        if self.risk(flat, risk_units) is not None:
             return False
         if any(p.search(flat) for p in self.rules.check_in_no):
             return True
