@@ -317,10 +317,7 @@ class SafetyTriage:
         )
         language = self.languages.guess(folded)
         units = self._units(folded)
-        # The risk classifier reads the message without its known idioms ("shoot myself in the
-        # foot"), as the patterns do; encoded again only when removing them changed it.
-        cleaned = " ".join(self.rules.without_false_alarms(folded).split())
-        risk_units = units if cleaned == " ".join(folded.split()) else self._units(cleaned)
+        risk_units = self._risk_units(folded, units)
         risk = self.risk(visible, risk_units, language)
         if risk is not None and risk[2] == "pattern":
             return Triage(risk[0], risk[1], risk[2], notes=norm.notes, language=language)
@@ -403,11 +400,8 @@ class SafetyTriage:
         in it raises a risk)."""
         flat = " ".join(self.normalise(text).text.split())
         units = self._units(flat)
-        # The classifier reads the answer without its known denials, as `triage` does: "no, not
-        # really suicidal, just a brutal week" carries the word and means no.
-        cleaned = " ".join(self.rules.without_false_alarms(flat).split())
-        risk_units = units if cleaned == flat else self._units(cleaned or " ")
-        if self.risk(flat, risk_units) is not None:
+        # "no, not really suicidal, just a brutal week" carries the word and means no.
+        if self.risk(flat, self._risk_units(flat, units)) is not None:
             return False
         if any(p.search(flat) for p in self.rules.check_in_no):
             return True
@@ -462,6 +456,13 @@ class SafetyTriage:
         if n <= 3 and off[best] >= t.off_topic_sentence:
             return Verdict.OFF_TOPIC, units.texts[best], "classifier"
         return None
+
+    def _risk_units(self, text: str, units: _Units) -> _Units:
+        """What the risk classifier reads: the text without its known false alarms ("shoot
+        myself in the foot", "not really suicidal"), as the patterns read it; encoded again
+        only when removing them changed it."""
+        cleaned = " ".join(self.rules.without_false_alarms(text).split())
+        return units if cleaned == " ".join(text.split()) else self._units(cleaned)
 
     def _bounded(self, parts: list[str]) -> list[str]:
         keep = set(spread(len(parts), self.max_sentences - self.suspects))
