@@ -75,3 +75,31 @@ def test_second_person() -> None:
     assert second_person("my manager") == "your manager"
     assert second_person("our SE") == "your SE"
     assert second_person("the CFO") == "the CFO"
+
+
+def test_a_loss_is_never_read_as_a_win(reader) -> None:  # type: ignore[no-untyped-def]
+    r = reader.read("we lost the Halden renewal on friday, they went with the cheaper vendor")
+    assert r.setback
+    assert r.move is not Move.WIN
+
+
+def test_a_plan_told_by_its_verb_is_a_commitment_and_a_story_told_so_is_not(reader) -> None:  # type: ignore[no-untyped-def]
+    lex = reader.lexicon
+    assert lex.opens_with_step("blocking friday mornings for Q4 prospecting")
+    assert lex.opens_with_step("thank her publicly I guess")
+    assert not lex.opens_with_step("put it in commit last week and it slipped")
+    assert not lex.opens_with_step("starting to believe the intro could go somewhere")
+
+
+def test_a_question_left_with_the_coach_is_a_question(reader) -> None:  # type: ignore[no-untyped-def]
+    r = reader.read("i pushed the SE hard on the demo. is that on me though?")
+    assert r.move in (Move.QUESTION, Move.PUSHBACK)
+
+
+def test_people_are_told_from_things_and_names_keep_their_capitals(reader) -> None:  # type: ignore[no-untyped-def]
+    r = reader.read("priya from korvo foods went quiet after the pricing call")
+    assert "Priya" in r.substance
+    assert r.who == "Priya"
+    assert r.what is not None and r.what != "Priya"
+    assert any("Korvo Foods" in s for s in r.substance)
+    assert not reader.lexicon.is_person("the pricing call")

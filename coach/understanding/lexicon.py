@@ -21,6 +21,7 @@ _SELF = re.compile(r"\b(i|i'm|im|i've|ive|i'd|i'll|me|my|myself|mine)\b", re.IGN
 _CONTRAST = re.compile(
     r"\b(but|though|although|except|yet|however|because|cause|since)\b", re.IGNORECASE
 )
+_TITLES = {"dr", "doctor", "mr", "mrs", "ms", "prof", "coach"}
 _DETERMINERS = {"the", "our", "my", "their", "his", "her", "that", "this", "a", "an", "your"}
 _TO_YOU = {"my": "your", "our": "your", "mine": "yours", "me": "you", "i": "you", "we": "you"}
 _QUANTITY = re.compile(
@@ -80,6 +81,13 @@ class _LexiconFile(BaseModel):
     generic_roles: list[str] = Field(default_factory=list)
     first_names: list[str] = Field(default_factory=list)
     company_words: list[str] = Field(default_factory=list)
+    role_modifiers: list[str] = Field(default_factory=list)
+    # What a classifier over a few thousand messages confuses and a few words settle.
+    setback_cues: list[str] = Field(default_factory=list)
+    success_cues: list[str] = Field(default_factory=list)
+    pushback_cues: list[str] = Field(default_factory=list)
+    past_cues: list[str] = Field(default_factory=list)
+    question_cues: list[str] = Field(default_factory=list)
 
 
 def sentences(text: str) -> list[str]:
@@ -108,13 +116,14 @@ class UnderstandingLexicon:
         ]
         self.labels = tuple(spec.feelings)
         self.say = {label: f.say for label, f in spec.feelings.items()}
+        # Not inside a hyphenated word: "co-ops" holds no "ops".
         self.roles = re.compile(
-            r"\b(?:(the|our|my|their|his|her|your|a|an|that|this)\s+)?(?:([a-z][\w-]+)\s+)?"
+            r"(?<![\w-])(?:(the|our|my|their|his|her|your|a|an|that|this)\s+)?(?:([a-z][\w-]+)\s+)?"
             r"(" + "|".join(spec.roles) + r")\b",
             re.IGNORECASE,
         )
         self.things = re.compile(
-            r"\b(?:(the|our|my|their|his|her|your|a|an|that|this)\s+)?(?:([\w-]+)\s+)?"
+            r"(?<![\w-])(?:(the|our|my|their|his|her|your|a|an|that|this)\s+)?(?:([\w-]+)\s+)?"
             r"(" + "|".join(spec.things) + r")\b",
             re.IGNORECASE,
         )
@@ -124,11 +133,20 @@ class UnderstandingLexicon:
         self.verbs = frozenset(spec.commitment_verbs)
         self.generic = frozenset(w.lower() for w in spec.generic_roles)
         self.first_names = frozenset(w.lower() for w in spec.first_names)
+        # "korvo foods", "cobalt valley health": one or two words before the company word.
         self.company = re.compile(
-            r"\b([a-z][\w&'-]+)\s+(" + "|".join(sorted(set(spec.company_words))) + r")\b",
+            r"\b(?:([a-z][\w&'-]+)\s+)?([a-z][\w&'-]+)\s+("
+            + "|".join(sorted(set(spec.company_words)))
+            + r")\b",
             re.IGNORECASE,
         )
+        self.role_modifiers = frozenset(w.lower() for w in spec.role_modifiers)
         self.known = known_words
+        self.setback = _any_of(spec.setback_cues)
+        self.success = _any_of(spec.success_cues)
+        self.pushback = _any_of(spec.pushback_cues)
+        self.past = _any_of(spec.past_cues)
+        self.asking = _any_of(spec.question_cues)
 
     @classmethod
     def load(cls, path: Path, known_words: frozenset[str] = frozenset()) -> UnderstandingLexicon:
@@ -164,6 +182,24 @@ class UnderstandingLexicon:
                 out.append(span.text)
         return out
 
+    def is_person(self, phrase: str) -> bool:
+        """Whether a thing named back is someone ("Priya", "your SE", "their IT guy"): a
+        question asks what happened *with* a person and *about* a thing."""
+        words = phrase.split()
+        if not words:
+            return False
+        if self.company.search(phrase):
+            return False
+        head = words[-1]
+        if words[0].lower().rstrip(".") in _TITLES:
+            return True
+        if self.role_words.match(head) or self.roles.fullmatch(phrase):
+            return not self.thing_words.match(head)
+        # A lone capitalised word is a name ("Kyle"), not an acronym ("MQLs", "SSO").
+        return any(w.lower() in self.first_names for w in words) or bool(
+            len(words) == 1 and head[:1].isupper() and sum(c.isupper() for c in head) == 1
+        )
+
     def substance(self, text: str, limit: int = 4) -> list[str]:
         """Things worth naming back, best first: names, then people and roles, then the
         things of a sales week, then quantities; each in the coach's voice."""
@@ -175,7 +211,7 @@ class UnderstandingLexicon:
         )
         out: list[str] = []
         for span in spans:
-            phrase = second_person(span.text)
+            phrase = self._capitalised(second_person(span.text))
             if phrase.lower() not in (o.lower() for o in out):
                 out.append(phrase)
             if len(out) >= limit:
@@ -192,11 +228,12 @@ class UnderstandingLexicon:
             taken.append((m.start(), m.end()))
             yield _Span(m.start(), m.group(0), 4)
         for m in self.company.finditer(text):
-            if m.group(1).lower() in _FUNCTION or m.group(1).lower() in _NOT_NAMES:
+            if _not_a_name(m.group(2)):
                 continue
-            if free(m.start(), m.end()):
-                taken.append((m.start(), m.end()))
-                yield _Span(m.start(), m.group(0), 0)
+            start = m.start(1) if m.group(1) and not _not_a_name(m.group(1)) else m.start(2)
+            if free(start, m.end()):
+                taken.append((start, m.end()))
+                yield _Span(start, text[start : m.end()], 0)
         for m in self.roles.finditer(text):
             det, mod, head = m.group(1), m.group(2), m.group(3)
             keep_mod = bool(mod) and self._qualifies(mod, det)
@@ -225,10 +262,34 @@ class UnderstandingLexicon:
             lead = det if det and det.lower() not in {"a", "an"} else "the"
             yield _Span(start, " ".join([lead, *words, head]), 2 if keep_mod else 3)
 
+    def _capitalised(self, phrase: str) -> str:
+        """Names as names, however the seller typed them: "priya" -> "Priya", "korvo foods"
+        -> "Korvo Foods". A word after an article is a role ("the dev"), not a name."""
+        words = phrase.split()
+        company = self.company.fullmatch(phrase)
+        if company is not None and (
+            _not_a_name(company.group(2)) or (company.group(1) and _not_a_name(company.group(1)))
+        ):
+            company = None
+        out = []
+        for n, w in enumerate(words):
+            after_article = n > 0 and words[n - 1].lower() in _DETERMINERS | _TO_YOU.keys() | {
+                "your"
+            }
+            after_title = n > 0 and words[n - 1].lower().rstrip(".") in _TITLES
+            if w.islower() and (
+                company is not None or after_title or (w in self.first_names and not after_article)
+            ):
+                w = w[:1].upper() + w[1:]
+            out.append(w)
+        return " ".join(out)
+
     def _qualifies(self, mod: str, det: str | None) -> bool:
         """A word that makes a thing specific: "the SSO question", "the forecast call"; any
         other word only after an article ("the cobalt call", not "trust CS")."""
         low = mod.lower()
+        if low in self.role_modifiers:
+            return True  # "the sales director", "my new manager"
         if low in _FUNCTION or low in _NOT_NAMES or not low.isalpha() or len(low) < 3:
             return False
         if self._named(mod) or self.thing_words.match(mod) or self.role_words.match(mod):
@@ -296,10 +357,37 @@ class UnderstandingLexicon:
     def commits(self, sentence: str) -> bool:
         if any(p.search(sentence) for p in self.cues):
             return True
+        return self.opens_with_step(sentence)
+
+    def opens_with_step(self, sentence: str) -> bool:
+        """A plan told by its verb: "thank her publicly I guess", "blocking friday mornings
+        for Q4 prospecting". Not a story told the same way ("put it in commit last week")."""
         first = re.sub(
-            r"^(?:\W|so|ok|okay|and|then|maybe|probably|i think|honestly)+\s*", "", sentence.lower()
+            r"^(?:\W|so|ok|okay|and|then|maybe|probably|prob|i think|i guess|honestly|just)+\s*",
+            "",
+            sentence.lower(),
         )
-        return first.split(" ", 1)[0] in self.verbs
+        word, _, rest = first.partition(" ")
+        word = word.strip(",.;:")
+        if word.endswith("ing") and re.match(
+            r"to (believe|think|feel|see|realis|realiz|wonder)", rest
+        ):
+            return False  # "starting to believe the intro could go somewhere"
+        if not any(v in self.verbs for v in _verb_forms(word)):
+            return False
+        return self.past is None or not self.past.search(sentence)
+
+    def is_setback(self, text: str) -> bool:
+        """A loss told plainly: a congratulation would be the worst misreading."""
+        return bool(self.setback and self.setback.search(text)) and not (
+            self.success and self.success.search(text)
+        )
+
+    def asks_the_coach(self, text: str) -> bool:
+        return bool(self.asking and self.asking.search(text))
+
+    def pushes_back(self, text: str) -> bool:
+        return bool(self.pushback and self.pushback.search(text))
 
 
 def _run(
@@ -313,14 +401,17 @@ def _run(
         words = [w for _, w in run]
         # "the POC", "our CRM": the article the seller used comes along.
         before = text[: run[0][0]].split()
-        if before and before[-1].lower() in _DETERMINERS - {"a", "an"}:
+        person = any(w.lower() in names for w in words)
+        if before and before[-1].lower().rstrip(".") in _TITLES:
+            words.insert(0, before[-1][:1].upper() + before[-1][1:])  # "dr mensah": "Dr Mensah"
+            person = True
+        elif before and before[-1].lower() in _DETERMINERS - {"a", "an"} and not person:
             words.insert(0, before[-1])
         # "Priya", "Northwind Logistics": 0; an acronym ("POC", "ARR") or a word the tokenizer
         # does not know ("kestrel", "questionnaire"): 2, after the people and roles.
         capital = any(w[:1].isupper() and not w.isupper() for w in words)
         if thing and not (before and before[-1].lower() in _DETERMINERS - {"a", "an"}):
             words.insert(0, "the")
-        person = any(w.lower() in names for w in words)
         yield run[0][0], " ".join(words), 0 if capital or thing or person else 2
 
 
@@ -328,6 +419,27 @@ def _continues(sentence: str) -> bool:
     """A short follow-on that belongs to the plan ("tomorrow.", "in person, not slack.")."""
     low = sentence.lower()
     return len(low.split()) <= 6 or low.startswith(("and ", "then ", "also ", "actually "))
+
+
+def _not_a_name(word: str) -> bool:
+    low = word.lower()
+    return low in _FUNCTION or low in _NOT_NAMES or low in _DETERMINERS or low.endswith("est")
+
+
+def _any_of(patterns: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
+
+
+def _verb_forms(word: str) -> tuple[str, ...]:
+    """The word and, for an -ing word, its plain forms: "splitting" -> "split", "writing" ->
+    "write", "asking" -> "ask"."""
+    if not word.endswith("ing") or len(word) < 5:
+        return (word,)
+    stem = word[:-3]
+    forms = [word, stem, stem + "e"]
+    if stem[-1] == stem[-2]:
+        forms.append(stem[:-1])  # splitting, setting, mapping
+    return tuple(forms)
 
 
 def _known_form(word: str, known: frozenset[str]) -> bool:

@@ -47,6 +47,8 @@ class Reading:
     horizon: Horizon = "none"
     # Things worth naming back, best first, already in the coach's voice ("your SE").
     substance: tuple[str, ...] = field(default=())
+    people: tuple[str, ...] = field(default=())  # the substance that is someone ("Priya")
+    setback: bool = False  # tells a loss: never met with congratulations
 
     @property
     def feeling(self) -> Feeling | None:
@@ -55,6 +57,16 @@ class Reading:
     @property
     def thing(self) -> str | None:
         return self.substance[0] if self.substance else None
+
+    @property
+    def who(self) -> str | None:
+        """The first person named, asked about *with*: "What did you do with Priya?"."""
+        return self.people[0] if self.people else None
+
+    @property
+    def what(self) -> str | None:
+        """The first thing named that is not a person, asked *about*: "the Carver deal"."""
+        return next((s for s in self.substance if s not in self.people), None)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -65,4 +77,6 @@ class Reading:
             "commitment": self.commitment,
             "horizon": self.horizon,
             "substance": list(self.substance),
+            "people": list(self.people),
+            "setback": self.setback,
         }
