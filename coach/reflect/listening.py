@@ -25,6 +25,13 @@ _MOVES = [m.value for m in Move]
 _TOWARD_A_STEP = frozenset({Move.STORY, Move.OWN_PART, Move.INSIGHT, Move.WIN, Move.BLAME})
 # Moves that, naming nothing of their own, go on about what the seller named just before.
 _GO_ON = frozenset({Move.COMMITMENT, Move.QUESTION, Move.FEELING, Move.OWN_PART})
+# Moves whose reflection says what the seller did or saw ("That is a real win", "You are naming
+# your own part"). Read with less confidence than this, the coach reflects what happened and
+# asks the principle's question instead: on the dev sessions' turns, 36% of the reader's moves
+# under 0.5 were right and 79% above it, and a congratulation on a lost renewal is worse than
+# a plain reflection.
+_ASSERTIVE = frozenset({Move.WIN, Move.BLAME, Move.OWN_PART, Move.INSIGHT})
+TENTATIVE = 0.5
 
 
 class ListeningFileError(CoachError, ValueError):
@@ -54,6 +61,11 @@ def _fields(template: str) -> set[str]:
     return {f for _, f, _, _ in string.Formatter().parse(template) if f}
 
 
+# Placeholders that name what the seller talked about: someone ({who}), something ({what}),
+# or whichever came first ({thing}).
+_NAMING = frozenset({"thing", "who", "what"})
+
+
 def _fill(
     templates: Sequence[str], values: dict[str, str | None], start: int, avoid: Collection[str] = ()
 ) -> str | None:
@@ -62,7 +74,13 @@ def _fill(
     come first: a plain one only when none of those fits."""
     n = len(templates)
     order = [templates[(start + i) % n] for i in range(n)]
-    named = [t for t in order if "thing" in _fields(t)] if values.get("thing") else []
+    # The best-ranked thing the seller named decides: a person is asked about with {who}, a
+    # thing with {what}; the other kind only when no template of that kind fits.
+    first = "who" if values.get("thing") and values.get("thing") == values.get("who") else "what"
+    named = sorted(
+        (t for t in order if _fields(t) & _NAMING),
+        key=lambda t: 0 if _fields(t) & {first, "thing"} else 1,
+    )
     for t in named + [t for t in order if t not in named]:
         head = _norm(t.split("{", 1)[0])
         if "{" in t and len(head.split()) >= 3 and any(a.startswith(head) for a in avoid):
@@ -80,7 +98,7 @@ def _norm(text: str) -> str:
 
 class ListeningScript:
     def __init__(self, spec: _ListeningFile) -> None:
-        missing = [m for m in _MOVES if m not in spec.reflections]
+        missing = [m for m in [*_MOVES, "setback"] if m not in spec.reflections]
         missing += [f"questions.{m}" for m in _MOVES if m != "story" and m not in spec.questions]
         if missing:
             raise ValueError(f"no templates for {', '.join(missing)}")
@@ -107,15 +125,26 @@ class ListeningScript:
         """The reflection and, unless the principle's own question fits better (a story), the
         question for this message."""
         move = reading.move
-        thing = reading.thing
-        if previous is not None and (move is Move.VAGUE or (thing is None and move in _GO_ON)):
-            thing = previous.thing  # a smaller question about the same thing
+        if move in _ASSERTIVE and reading.confidence < TENTATIVE:
+            move = Move.STORY
+        about = reading
+        if previous is not None and (
+            move is Move.VAGUE or (reading.thing is None and move in _GO_ON)
+        ):
+            about = previous  # a smaller question about the same thing
         values: dict[str, str | None] = {
-            "thing": thing,
+            "thing": about.thing,
+            "who": about.who,
+            "what": about.what,
             "feeling": reading.feeling.say if reading.feeling else None,
             "lens": lens,
         }
-        kind = "feeling" if reading.feeling and move not in (Move.WIN, Move.VAGUE) else move.value
+        if reading.feeling and move not in (Move.WIN, Move.VAGUE):
+            kind = "feeling"
+        elif reading.setback and move in (Move.STORY, Move.BLAME, Move.PUSHBACK):
+            kind = "setback"  # a loss is met as one, whatever else the message does
+        else:
+            kind = move.value
         reflection = _fill(self.spec.reflections[kind], values, turn) or ""
         if move is Move.STORY or (commit_stage and move in _TOWARD_A_STEP):
             return Listened(reflection, None, move)
