@@ -88,3 +88,23 @@ def test_takes_up_and_parroting_measures() -> None:
         == 6
     )
     assert longest_run("What happened?", "nothing happened") == 1
+
+
+def test_two_commitments_are_both_carried_whole(make_coach) -> None:  # type: ignore[no-untyped-def]
+    coach = make_coach()
+    _, messages = talk(
+        coach,
+        "I sat on the Carver pricing for a week and the deal slipped.",
+        "I'll call Dana on Monday and walk her through the new quote.",
+        "and moving my forecast review to thursdays so nothing sits that long again",
+    )
+    wrap = coach.wrap_up(messages).reply
+    assert "I'll call Dana on Monday and walk her through the new quote." in wrap
+    assert "moving my forecast review to thursdays so nothing sits that long again" in wrap
+    assert ".”." not in wrap  # the seller's own full stop is not doubled
+
+
+def test_a_lost_deal_is_met_as_a_loss(make_coach) -> None:  # type: ignore[no-untyped-def]
+    (r,), _ = talk(make_coach(), "Lost the Brightline deal today after five months of work.")
+    assert r.behavior is Behavior.SOCRATIC
+    assert not any(w in r.reply.lower() for w in ("congrat", "real win", "well done"))

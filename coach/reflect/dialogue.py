@@ -290,7 +290,7 @@ class Coach:
                     self._phrase_for(messages, pid, view.private | _indexes(messages, aside)),
                 )
             )
-        commitment = _commitment_of(readings, self.parts.reader)
+        commitments = _commitments_of(readings, self.parts.reader)
         says: list[str] = []
         for r in readings:
             for f in r.feelings[:1]:
@@ -298,7 +298,7 @@ class Coach:
                     says.append(f.say)
         reply = self.parts.script.wrap_up(
             explored,
-            commitment,
+            commitments,
             self.parts.principles.mirror_question,
             feelings=self.parts.listening.feelings_line(says[:3]),
         )
@@ -888,17 +888,29 @@ def _indexes(messages: Sequence[Message], texts: Collection[str]) -> frozenset[i
     return frozenset(n for n, m in enumerate(messages) if m.role == "user" and m.content in texts)
 
 
-def _commitment_of(readings: Sequence[Reading], reader: Any) -> str | None:
-    """The seller's latest commitment, whole: the clause the reader found, else any clause
-    that commits in the last messages."""
-    for r in reversed(readings):
-        if r.commitment:
-            return r.commitment
-    for r in reversed(readings[-3:]):
+def _commitments_of(readings: Sequence[Reading], reader: Any) -> list[str]:
+    """The seller's commitments, whole, oldest first, at most the last two: a seller who
+    plans a call on Monday and a change to the forecast has made two, and both are theirs.
+    A clause the reader's words found ("I'll...", "thank her publicly") outranks a message
+    only the classifier called a commitment ("what if it bombs in front of the CRO")."""
+    found: list[str] = []
+    guessed: list[str] = []
+    for r in readings:
+        if not r.commitment or r.move in (Move.QUESTION, Move.PUSHBACK):
+            continue
         clause = reader.lexicon.commitment_clause(r.text)
-        if clause and r.move not in (Move.QUESTION, Move.PUSHBACK):
-            return str(clause)
-    return None
+        (found if clause else guessed).append(r.commitment)
+    if not found and not guessed:
+        for r in readings[-3:]:
+            clause = reader.lexicon.commitment_clause(r.text)
+            if clause and r.move not in (Move.QUESTION, Move.PUSHBACK):
+                found.append(str(clause))
+    chosen = found or guessed[-1:]
+    distinct: list[str] = []
+    for c in chosen:
+        if c not in distinct:
+            distinct.append(c)
+    return distinct[-2:]
 
 
 def _question_of(reply: str) -> str:

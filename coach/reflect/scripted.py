@@ -46,6 +46,8 @@ class _WrapUp(BaseModel):
     principle_with_phrase: str
     principle_alone: str
     commitment_given: str
+    commitments_given: str
+    commitments_joiner: str
     commitment_missing: str
     mirror_intro: str
 
@@ -232,7 +234,7 @@ class CoachingScript:
     def wrap_up(
         self,
         explored: Sequence[tuple[Principle, str | None]],
-        commitment: str | None,
+        commitments: Sequence[str],
         mirror_question: str,
         *,
         feelings: str | None = None,
@@ -240,7 +242,7 @@ class CoachingScript:
         w = self.spec.wrap_up
         lines = [
             w.principle_with_phrase.format(title=p.title, phrase=phrase)
-            if phrase and phrase != commitment
+            if phrase and phrase not in commitments
             else w.principle_alone.format(title=p.title)
             for p, phrase in explored
         ]
@@ -251,8 +253,22 @@ class CoachingScript:
         summary = "\n".join([w.summary_heading, *lines]) if lines else w.summary_none
         if feelings:
             summary = f"{summary}\n\n{feelings}"
-        if commitment:
-            ask = w.commitment_given.format(commitment=commitment)
+        # The seller's words stay whole, their own full stop included; the sentence's closing
+        # full stop is added only when the quote does not end in one ("…I guess.”." read badly).
+        said = [c.strip() for c in commitments]
+        if len(said) == 1:
+            ask = _closed(w.commitment_given.format(commitment=said[0]), said[0])
+        elif said:
+            ask = _closed(
+                w.commitments_given.format(
+                    commitments=w.commitments_joiner.join(f"“{c}”" for c in said)
+                ),
+                said[-1],
+            )
         else:
             ask = w.commitment_missing
         return f"{summary}\n\n{ask}\n\n{w.mirror_intro} {mirror_question}"
+
+
+def _closed(sentence: str, last_quoted: str) -> str:
+    return sentence if last_quoted[-1:] in ".!?" else sentence + "."
