@@ -42,6 +42,10 @@ _NOT_NAMES = frozenset(
     + "dont didnt doesnt cant couldnt wouldnt shouldnt wont isnt wasnt werent arent havent "
     "hasnt hadnt theyre theyll theyve youre youll ive id ill hes shes thats whats theres "
     "lets aint gonna wanna gotta kinda sorta tho thru pls plz ur".split()
+    # Months are dates and modals are verbs, however they are capitalised: "How would March
+    # tell the story" and "a concrete step with Will" ("I Will map...") were said to sellers.
+    + "january february march april june july august september october november december "
+    "will would can could should shall might must may".split()
 )
 # Words that never qualify a thing: "the to pricing" is not a thing.
 _FUNCTION = frozenset(
@@ -341,7 +345,12 @@ class UnderstandingLexicon:
         parts = sentences(text)
         for n, sentence in enumerate(parts):
             if self.commits(sentence):
-                tail = [sentence]
+                # What leads up to it is the plan too ("Hollis & Grant goes first, monday
+                # 10am. then writing up what worked"), unless it tells what already happened.
+                start = n
+                while start > 0 and _leads_in(parts[start - 1], self.past):
+                    start -= 1
+                tail = parts[start : n + 1]
                 for later in parts[n + 1 :]:
                     if self.commits(later) or _continues(later):
                         tail.append(later)
@@ -413,6 +422,20 @@ def _run(
         if thing and not (before and before[-1].lower() in _DETERMINERS - {"a", "an"}):
             words.insert(0, "the")
         yield run[0][0], " ".join(words), 0 if capital or thing or person else 2
+
+
+_TOLD = re.compile(
+    r"\b(was|were|had|did|didn'?t|told|said|went|got|felt|lost|saw|heard|came|sent|"
+    r"sat|took|made|left|kept|gave|ran|spent|forgot|blew|thought|\w{3,}ed)\b",
+    re.IGNORECASE,
+)
+
+
+def _leads_in(sentence: str, past: re.Pattern[str] | None) -> bool:
+    """A sentence before a plan that belongs to it: not a story, a question or a feeling."""
+    if "?" in sentence or _TOLD.search(sentence):
+        return False
+    return past is None or not past.search(sentence)
 
 
 def _continues(sentence: str) -> bool:
