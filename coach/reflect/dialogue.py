@@ -906,6 +906,14 @@ def _commitments_of(readings: Sequence[Reading], reader: Any) -> list[str]:
             if clause and r.move not in (Move.QUESTION, Move.PUSHBACK):
                 found.append(str(clause))
     chosen = found or guessed[-1:]
+    # A plan's "when", answered after it ("probably tuesday, he's back from PTO monday"), is
+    # part of it: the last message read as a commitment always comes along.
+    # A worry asked as a question ("what if it bombs in front of the CRO?") is not a plan.
+    last = next((r.commitment for r in reversed(readings) if r.commitment), None)
+    if last and "?" in last:
+        last = None
+    if last and last not in chosen:
+        chosen.append(last)
     distinct: list[str] = []
     for c in chosen:
         if c not in distinct:
