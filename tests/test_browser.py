@@ -88,17 +88,20 @@ SESSION = [
     (
         "lost the Carver deal. their CFO killed it at the last minute, said the ROI case "
         "wasn't there. marketing's ROI calculator is garbage btw",
-        "what happened with the Carver deal",
+        "Thinking about the Carver deal",
     ),
     (
         "i mean i never actually sat down with their CFO. i sent the deck to the champion "
         "and hoped",
         "when that happened with their CFO",
     ),
-    ("yeah i think i avoid the money people. i stay with whoever likes me", "a pattern there"),
+    (
+        "yeah i think i avoid the money people. i stay with whoever likes me",
+        "Where else does that show up",
+    ),
     (
         "next deal i'm going to ask for 30 min with finance before the proposal goes out",
-        "When exactly will you do it with finance",
+        "When exactly will you do that with finance",
     ),
 ]
 
