@@ -103,3 +103,8 @@ def test_people_are_told_from_things_and_names_keep_their_capitals(reader) -> No
     assert r.what is not None and r.what != "Priya"
     assert any("Korvo Foods" in s for s in r.substance)
     assert not reader.lexicon.is_person("the pricing call")
+
+
+def test_an_abbreviation_is_not_a_name_of_its_own(reader) -> None:  # type: ignore[no-untyped-def]
+    assert "St" not in reader.read("St. Anne's did their first 4 cases with us").substance
+    assert reader.read("met Dr. Mensah on tuesday").who == "Dr. Mensah"

@@ -22,6 +22,7 @@ _CONTRAST = re.compile(
     r"\b(but|though|although|except|yet|however|because|cause|since)\b", re.IGNORECASE
 )
 _TITLES = {"dr", "doctor", "mr", "mrs", "ms", "prof", "coach"}
+_ABBREVIATIONS = _TITLES | {"st", "mt", "ft"}
 _DETERMINERS = {"the", "our", "my", "their", "his", "her", "that", "this", "a", "an", "your"}
 _TO_YOU = {"my": "your", "our": "your", "mine": "yours", "me": "you", "i": "you", "we": "you"}
 _QUANTITY = re.compile(
@@ -322,6 +323,10 @@ class UnderstandingLexicon:
             before = text[: m.start()].rstrip(" \t\"'“‘(")
             opens = not before or before[-1] in ".!?\n"
             rest = text[m.end() : m.end() + 1]
+            if word.lower() in _ABBREVIATIONS and rest == ".":
+                # "Dr. Mensah", "St. Anne's": the abbreviation is no name of its own; "the
+                # difference with St?" was said to a seller.
+                continue
             if word and self._named(word, opens=opens) and not self.role_words.match(word):
                 run.append((m.start(), word))
                 if rest in ".!?,;:":
