@@ -258,6 +258,36 @@ def test_anything_but_a_clear_no_stays_in_support(make_coach) -> None:
         assert coach.respond(turns).behavior.value in CARE, answer
 
 
+def test_a_yes_is_thanked_and_asked_about_safety_not_asked_again(make_coach) -> None:
+    from coach.reflect.dialogue import Behavior
+
+    # Played through before this was fixed: a seller who answered "yes" was asked the same
+    # question again, word for word, every turn after.
+    coach = make_coach()
+    (check_in, told, *after), _ = converse(
+        coach, PASSIVE, "yes", "i dont know what to do", "ok", "ok"
+    )
+    assert check_in.behavior is Behavior.CHECK_IN
+    assert told.behavior is Behavior.CRISIS and "Are you safe right now?" in told.reply
+    assert "suicide" not in told.reply and told.resources
+    assert all(r.behavior is Behavior.CRISIS and r.resources for r in after)
+    replies = [told.reply, *(r.reply for r in after)]
+    assert len(set(replies)) == len(replies)  # the follow-ups take turns, none repeated
+
+
+def test_an_unclear_answer_is_asked_once_more_then_held_open(make_coach) -> None:
+    from coach.reflect.dialogue import Behavior
+
+    coach = make_coach()
+    (first, again, held, no), _ = converse(
+        coach, PASSIVE, "why do you ask", "idk", "no, not at all"
+    )
+    assert [r.behavior for r in (first, again, held)] == [Behavior.CHECK_IN] * 3
+    assert "ending your life" in again.reply and again.reply != first.reply
+    assert "suicide" not in held.reply and "ending your life" not in held.reply
+    assert no.behavior is Behavior.SOCRATIC  # the question stayed open: a no still returns
+
+
 def test_hidden_characters_are_removed_and_the_seller_is_told(make_coach) -> None:
     from coach.reflect.dialogue import Behavior, Message
 

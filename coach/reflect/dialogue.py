@@ -25,7 +25,7 @@ from coach.parts import CoachParts
 from coach.principles import Stage
 from coach.reflect.scripted import normalize_question, shorten_phrase, stage_for
 from coach.retrieval.search import Hit
-from coach.safety import Triage, Verdict
+from coach.safety import Answer, Triage, Verdict
 from coach.understanding import CONTINUING, Move, Reading
 
 Role = Literal["user", "assistant"]
@@ -110,6 +110,10 @@ class SessionView:
     coaching_turns: int
     seller_turns: int
     check_in_open: bool = False  # the coach asked plainly about suicide and awaits the answer
+    check_ins: int = (
+        0  # check-in replies in a row at the end: the question is not asked a third time
+    )
+    crisis_replies: int = 0  # so that follow-ups take turns rather than repeat
     private: frozenset[int] = frozenset()  # seller turns (by index) never quoted in a summary
 
     @property
@@ -186,8 +190,14 @@ class Coach:
             return
         cleared = False
         if view.check_in_open:
-            if not self.parts.safety.answers_no(latest):
-                yield self._check_in(triage, start, again=True)
+            answer = self.parts.safety.check_in_answer(latest)
+            if answer is Answer.YES:
+                # Told, not asked again: thanks, and their safety now.
+                rules = self.parts.safety.rules
+                yield self._care(Behavior.CRISIS, rules.check_in_disclosed, triage, start)
+                return
+            if answer is Answer.UNCLEAR:
+                yield self._check_in(triage, start, asked=view.check_ins)
                 return
             cleared = True  # "no, just a brutal week": back to the reflection, gently
         elif triage.verdict is Verdict.CONCERN:
@@ -322,13 +332,16 @@ class Coach:
         last_focus = None
         coaching_turns = 0
         crisis = check_in_open = False
+        check_ins = crisis_replies = 0
         private: set[int] = set()
         for n, m in enumerate(messages):
             if m.role == "assistant":
-                behavior = m.behavior or _care_by_text(m.content)
+                behavior = m.behavior or self._care_by_text(m.content)
                 if behavior == Behavior.CRISIS:
                     crisis = True
+                    crisis_replies += 1
                 check_in_open = behavior == Behavior.CHECK_IN
+                check_ins = check_ins + 1 if check_in_open else 0
                 for q in questions(m.content):
                     asked.add(normalize_question(q))
                 ids = list(m.principle_ids)
@@ -362,8 +375,21 @@ class Coach:
             coaching_turns=coaching_turns,
             seller_turns=sum(1 for m in messages if m.role == "user"),
             check_in_open=check_in_open,
+            check_ins=check_ins,
+            crisis_replies=crisis_replies,
             private=frozenset(private),
         )
+
+    def _care_by_text(self, text: str) -> str | None:
+        """A plain transcript's care replies, recognised by the coach's own words, or a
+        check-in by its plain question about suicide."""
+        rules = self.parts.safety.rules
+        said = " ".join(text.split())
+        if said in (rules.crisis_reply, rules.check_in_disclosed, *rules.crisis_follow_ups):
+            return Behavior.CRISIS.value
+        if said in rules.check_in_held or _CHECK_IN_TEXT.search(text):
+            return Behavior.CHECK_IN.value
+        return None
 
     def _infer_principles(self, coach_text: str) -> list[str]:
         """The principle an earlier coach question was about, for transcripts that do not say:
@@ -759,16 +785,23 @@ class Coach:
     def _crisis(self, triage: Triage, view: SessionView, start: float) -> TurnResult:
         rules = self.parts.safety.rules
         first = triage.verdict is Verdict.CRISIS and not view.crisis
-        return self._care(
-            Behavior.CRISIS, rules.crisis_reply if first else rules.crisis_follow_up, triage, start
-        )
+        if first:
+            return self._care(Behavior.CRISIS, rules.crisis_reply, triage, start)
+        follow_ups = rules.crisis_follow_ups
+        reply = follow_ups[max(view.crisis_replies - 1, 0) % len(follow_ups)]
+        return self._care(Behavior.CRISIS, reply, triage, start)
 
-    def _check_in(self, triage: Triage, start: float, *, again: bool = False) -> TurnResult:
-        """Concern: ask plainly about suicide, with the resources, and do not coach."""
+    def _check_in(self, triage: Triage, start: float, *, asked: int = 0) -> TurnResult:
+        """Concern: ask plainly about suicide, with the resources, and do not coach. Asked
+        twice with no answer either way, the coach stops asking and stays."""
         rules = self.parts.safety.rules
-        return self._care(
-            Behavior.CHECK_IN, rules.check_in_again if again else rules.check_in, triage, start
-        )
+        if asked == 0:
+            reply = rules.check_in
+        elif asked == 1:
+            reply = rules.check_in_again
+        else:
+            reply = rules.check_in_held[(asked - 2) % len(rules.check_in_held)]
+        return self._care(Behavior.CHECK_IN, reply, triage, start)
 
     def _care(self, behavior: Behavior, reply: str, triage: Triage, start: float) -> TurnResult:
         rules = self.parts.safety.rules
@@ -925,11 +958,6 @@ def _question_of(reply: str) -> str:
     """The question a scripted reply ends with (its last sentence)."""
     qs = questions(reply)
     return qs[-1] if qs else reply
-
-
-def _care_by_text(text: str) -> str | None:
-    """A plain transcript's check-in, recognised by its plain question about suicide."""
-    return Behavior.CHECK_IN.value if _CHECK_IN_TEXT.search(text) else None
 
 
 def _answered_with_behavior(messages: Sequence[Message], n: int) -> bool:

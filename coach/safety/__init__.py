@@ -4,6 +4,7 @@ whether it asks the coach for something else. (Checks on what goes out are in co
 from coach.safety.language import ENGLISH, Language, LanguageGuesser
 from coach.safety.normalise import Normalised, normalise
 from coach.safety.triage import (
+    Answer,
     Classifiers,
     Encoder,
     SafetyFileError,
@@ -18,6 +19,7 @@ from coach.text.classifier import LinearClassifier
 
 __all__ = [
     "ENGLISH",
+    "Answer",
     "Classifiers",
     "Encoder",
     "Language",

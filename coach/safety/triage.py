@@ -48,6 +48,14 @@ class Verdict(StrEnum):
         return self in (Verdict.CRISIS, Verdict.CONCERN)
 
 
+class Answer(StrEnum):
+    """What a reply to the plain question about suicide says."""
+
+    NO = "no"  # "no, god no, it's just work": back to the reflection, gently
+    YES = "yes"  # "sometimes", "no, I mean it": thanks, and safety now
+    UNCLEAR = "unclear"  # "why do you ask": asked again, then held open
+
+
 SafetyFileError = DataFileError
 
 
@@ -93,11 +101,14 @@ class _CrisisRules(BaseModel):
     concern_patterns: list[str] = Field(min_length=1)
     false_alarms: list[str] = Field(default_factory=list)
     check_in_no: list[str] = Field(min_length=1)
+    check_in_yes: list[str] = Field(min_length=1)
     resources: list[str] = Field(min_length=1)
     reply: str
-    follow_up: str
+    follow_up: list[str] = Field(min_length=1)
     check_in: str
     check_in_again: str
+    check_in_held: list[str] = Field(min_length=1)
+    check_in_disclosed: str
     check_in_cleared: str
 
 
@@ -171,11 +182,14 @@ class SafetyRules:
         self.concern = _compile(spec.crisis.concern_patterns)
         self.false_alarms = _compile(spec.crisis.false_alarms)
         self.check_in_no = _compile(spec.crisis.check_in_no)
+        self.check_in_yes = _compile(spec.crisis.check_in_yes)
         self.resources = tuple(spec.crisis.resources)
         self.crisis_reply = flat(spec.crisis.reply)
-        self.crisis_follow_up = flat(spec.crisis.follow_up)
+        self.crisis_follow_ups = tuple(flat(t) for t in spec.crisis.follow_up)
         self.check_in = flat(spec.crisis.check_in)
         self.check_in_again = flat(spec.crisis.check_in_again)
+        self.check_in_held = tuple(flat(t) for t in spec.crisis.check_in_held)
+        self.check_in_disclosed = flat(spec.crisis.check_in_disclosed)
         self.check_in_cleared = flat(spec.crisis.check_in_cleared)
         self.language_reply = flat(spec.language)
         self.requests = {
@@ -395,23 +409,28 @@ class SafetyTriage:
             return found[0], found[1], "pattern"
         return None
 
-    def answers_no(self, text: str) -> bool:
-        """Whether a reply to the plain question about suicide is a clear no (and nothing else
-        in it raises a risk)."""
+    def check_in_answer(self, text: str) -> Answer:
+        """How a reply to the plain question about suicide answers it. A yes is read first,
+        since "no, I mean it" is not a no; a clear no is one that nothing else in it takes
+        back and that raises no risk; anything else is unclear."""
         flat = " ".join(self.normalise(text).text.split())
+        if any(p.search(flat) for p in self.rules.check_in_yes):
+            return Answer.YES
         units = self._units(flat)
         # "no, not really suicidal, just a brutal week" carries the word and means no.
         if self.risk(flat, self._risk_units(flat, units)) is not None:
-            return False
+            return Answer.UNCLEAR
         if any(p.search(flat) for p in self.rules.check_in_no):
-            return True
+            return Answer.NO
         w = units.whole
         p = self.classifiers.check_in.probabilities(
             units.vectors[w : w + 1], units.texts[w : w + 1]
         )
-        return bool(
-            p[0, self.classifiers.check_in.column("no")] >= self.rules.thresholds.check_in_no
-        )
+        no = p[0, self.classifiers.check_in.column("no")] >= self.rules.thresholds.check_in_no
+        return Answer.NO if no else Answer.UNCLEAR
+
+    def answers_no(self, text: str) -> bool:
+        return self.check_in_answer(text) is Answer.NO
 
     def _request(
         self, norm: Normalised, units: _Units, language: Language = ENGLISH
