@@ -300,7 +300,7 @@ class Coach:
                     self._phrase_for(messages, pid, view.private | _indexes(messages, aside)),
                 )
             )
-        commitments = _commitments_of(readings, self.parts.reader)
+        commitments = _commitments_of(readings)
         says: list[str] = []
         for r in readings:
             for f in r.feelings[:1]:
@@ -921,7 +921,7 @@ def _indexes(messages: Sequence[Message], texts: Collection[str]) -> frozenset[i
     return frozenset(n for n, m in enumerate(messages) if m.role == "user" and m.content in texts)
 
 
-def _commitments_of(readings: Sequence[Reading], reader: Any) -> list[str]:
+def _commitments_of(readings: Sequence[Reading]) -> list[str]:
     """The seller's commitments, whole, oldest first, at most the last two: a seller who
     plans a call on Monday and a change to the forecast has made two, and both are theirs.
     A clause the reader's words found ("I'll...", "thank her publicly") outranks a message
@@ -931,13 +931,13 @@ def _commitments_of(readings: Sequence[Reading], reader: Any) -> list[str]:
     for r in readings:
         if not r.commitment or r.move in (Move.QUESTION, Move.PUSHBACK):
             continue
-        clause = reader.lexicon.commitment_clause(r.text)
-        (found if clause else guessed).append(r.commitment)
+        (found if r.clause else guessed).append(r.commitment)
     if not found and not guessed:
-        for r in readings[-3:]:
-            clause = reader.lexicon.commitment_clause(r.text)
-            if clause and r.move not in (Move.QUESTION, Move.PUSHBACK):
-                found.append(str(clause))
+        found = [
+            c
+            for r in readings[-3:]
+            if (c := r.clause) and r.move not in (Move.QUESTION, Move.PUSHBACK)
+        ]
     chosen = found or guessed[-1:]
     # A plan's "when", answered after it ("probably tuesday, he's back from PTO monday"), is
     # part of it: the last message read as a commitment always comes along.
@@ -945,13 +945,9 @@ def _commitments_of(readings: Sequence[Reading], reader: Any) -> list[str]:
     last = next((r.commitment for r in reversed(readings) if r.commitment), None)
     if last and "?" in last:
         last = None
-    if last and last not in chosen:
+    if last:
         chosen.append(last)
-    distinct: list[str] = []
-    for c in chosen:
-        if c not in distinct:
-            distinct.append(c)
-    return distinct[-2:]
+    return list(dict.fromkeys(chosen))[-2:]
 
 
 def _question_of(reply: str) -> str:

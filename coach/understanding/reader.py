@@ -98,7 +98,8 @@ class MessageReader:
                 and self.lexicon.states_intention(text)
             ):
                 best, confidence = commit, float(moves[row, commit])
-            settled = self._settled(text, moves[row], best)
+            setback = self.lexicon.is_setback(text)
+            settled = self._settled(text, moves[row], best, setback)
             if settled != best:
                 best, confidence = settled, float(moves[row, settled])
             move = Move(self.moves.classes[best])
@@ -124,12 +125,13 @@ class MessageReader:
                     horizon=horizon if horizon in HORIZONS else "none",
                     substance=substance,
                     people=tuple(x for x in substance if self.lexicon.is_person(x)),
-                    setback=self.lexicon.is_setback(text),
+                    setback=setback,
+                    clause=clause,
                 )
             )
         return out
 
-    def _settled(self, text: str, p: NDArray[np.float32], best: int) -> int:
+    def _settled(self, text: str, p: NDArray[np.float32], best: int, setback: bool) -> int:
         """The classifier's move, corrected where a few words are surer than it is. On the
         dev sessions' turns, which answer a coach, it called 3 in 4 of its wins wrongly (a
         lost renewal among them) and read "is that on me though?" as an insight."""
@@ -139,7 +141,7 @@ class MessageReader:
         def best_of(moves: Sequence[Move]) -> int:
             return max((col(m.value) for m in moves), key=lambda c: float(p[c]))
 
-        if move is Move.WIN and self.lexicon.is_setback(text):
+        if move is Move.WIN and setback:
             return best_of([m for m in Move if m is not Move.WIN])
         if (
             move not in (Move.QUESTION, Move.PUSHBACK, Move.COMMITMENT, Move.VAGUE)

@@ -49,6 +49,9 @@ class Reading:
     substance: tuple[str, ...] = field(default=())
     people: tuple[str, ...] = field(default=())  # the substance that is someone ("Priya")
     setback: bool = False  # tells a loss: never met with congratulations
+    # The plan the lexicon's words found ("I'll...", "thank her publicly"), whatever the move:
+    # a commitment by words outranks one only the classifier saw.
+    clause: str | None = None
 
     @property
     def feeling(self) -> Feeling | None:
