@@ -153,6 +153,14 @@ def test_a_check_in_with_resources_on_a_phone(app_url: str, browser, tmp_path: P
     print(f"\nscreenshot: {shot}")
     assert question.is_visible() and line.is_visible()
     assert page.get_by_text("Principle:", exact=False).count() == 0  # no coaching
+    # A yes is heard: thanks and a question about safety now, not the same question again.
+    box.fill("yes")
+    box.press("Enter")
+    told = page.get_by_text("Are you safe right now?", exact=False)
+    told.wait_for(timeout=60_000)
+    page.screenshot(path=str(tmp_path / "check-in-yes-phone.png"), full_page=True)
+    assert page.get_by_text("I'd rather ask than guess", exact=False).count() == 0
+    assert page.get_by_text("Principle:", exact=False).count() == 0
 
 
 def test_challenge_and_review_pages_in_a_real_browser(
