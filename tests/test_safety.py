@@ -419,6 +419,11 @@ def test_a_yes_to_the_check_in_is_heard_as_one(safety) -> None:
         "no. but some nights I think about it",
     ):
         assert safety.check_in_answer(answer) is Answer.UNCLEAR, answer
+    for answer in ("I do.", "probably, yeah"):
+        assert safety.check_in_answer(answer) is Answer.YES, answer
+    # Not a yes: a no said with the words a yes starts with.
+    for answer in ("I am fine, just tired", "I do not", "probably not", "I have no such thoughts"):
+        assert safety.check_in_answer(answer) is not Answer.YES, answer
     for answer in ("yeah no, I'm fine. just the quarter", "no, god no. it's just work"):
         assert safety.check_in_answer(answer) is Answer.NO, answer
 
