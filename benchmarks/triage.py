@@ -46,6 +46,7 @@ def main() -> int:
             stack.encoder.forget()
             cold.append(_ms(triage.triage, text))
             warm.append(_ms(triage.triage, text))  # its sentence vectors now remembered
+    print(f"encoder engine: {stack.encoder.engine} (COACH_ENCODER_ENGINE=numpy|onnx)")
     for name, times in (("first sight", cold), ("vectors known", warm)):
         p95 = sorted(times)[int(0.95 * (len(times) - 1))]
         print(

@@ -240,7 +240,8 @@ def build_retrieval(
     from coach.retrieval.snapshot import export_snapshot, snapshot_path
 
     principles = load_principles(settings.principles_path)
-    encoder = MiniLMEncoder(settings.embedding_model_dir)
+    graphs = settings.cache_dir if settings.encoder_engine == "onnx" else None
+    encoder = MiniLMEncoder(settings.embedding_model_dir, graph_dir=graphs)
     snap = snapshot_path(settings.data_dir, principles.sha256)
     search = None if settings.chroma_host else _verified_snapshot(snap, encoder)
     if fast and not reset and search is not None:

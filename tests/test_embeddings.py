@@ -24,6 +24,34 @@ def test_parity_with_sentence_transformers(encoder) -> None:
     assert cosines.min() >= 0.9999, cosines
 
 
+def test_the_onnx_engine_computes_the_same_vectors(encoder, tmp_path: Path) -> None:
+    """onnxruntime runs a graph built from the same weights: the reference vectors again, and
+    the numpy pass's to float noise, for short, padded and truncated texts alike."""
+    from coach.retrieval.embeddings import MiniLMEncoder
+
+    fast = MiniLMEncoder(graph_dir=tmp_path)
+    assert fast.engine == "onnx" and encoder.engine == "numpy"
+    ref = json.loads(FIXTURE.read_text())
+    texts = [*ref["texts"], "ok", "a deal that slipped " * 200]
+    ours, numpy_pass = fast.encode(texts), encoder.encode(texts)
+    assert np.abs(ours - numpy_pass).max() < 1e-5
+    theirs = np.array(ref["vectors"], dtype=np.float64)
+    n = len(theirs)
+    assert ((ours[:n] * theirs).sum(axis=1) / np.linalg.norm(theirs, axis=1)).min() >= 0.9999
+
+
+def test_a_damaged_graph_is_built_again(tmp_path: Path) -> None:
+    from coach.retrieval.embeddings import MiniLMEncoder
+    from coach.retrieval.onnx_graph import cached_graph
+
+    model_dir = MiniLMEncoder().model_dir
+    path = cached_graph(model_dir, tmp_path)
+    path.write_bytes(path.read_bytes()[:1000])  # as if a process died writing it
+    fast = MiniLMEncoder(graph_dir=tmp_path)
+    assert fast.engine == "onnx" and path.stat().st_size > 1_000_000
+    assert np.allclose(np.linalg.norm(fast.encode(["hello"]), axis=1), 1.0, atol=1e-5)
+
+
 def test_vectors_are_unit_length_and_batch_independent(encoder) -> None:
     texts = ["short", "a much longer sentence about a deal that slipped last quarter " * 5]
     together = encoder.encode(texts)
