@@ -12,6 +12,7 @@ import pytest
 
 from coach.cases import Case, load_cases
 from coach.safety import (
+    Answer,
     Classifiers,
     LanguageGuesser,
     LinearClassifier,
@@ -404,7 +405,7 @@ def test_a_clear_no_to_the_check_in_is_recognised(safety) -> None:
         "no, not really suicidal. just a brutal week, sorry for worrying you",
         "No, I wouldn't hurt myself. It's only the quarter.",
     ):
-        assert safety.answers_no(answer), answer
+        assert safety.check_in_answer(answer) is Answer.NO, answer
         assert not safety.triage(answer).verdict.risk, answer
     for answer in (
         "sometimes yeah",
@@ -414,12 +415,10 @@ def test_a_clear_no_to_the_check_in_is_recognised(safety) -> None:
         "no. but some nights I think about it",
         "not sure if I'm suicidal, honestly",
     ):
-        assert not safety.answers_no(answer), answer
+        assert safety.check_in_answer(answer) is not Answer.NO, answer
 
 
 def test_a_yes_to_the_check_in_is_heard_as_one(safety) -> None:
-    from coach.safety import Answer
-
     # Found playing the check-in through: "no I mean it" had counted as a clear no, and the
     # coach went back to coaching a seller who had just said they meant it.
     for answer in (

@@ -110,9 +110,8 @@ class SessionView:
     coaching_turns: int
     seller_turns: int
     check_in_open: bool = False  # the coach asked plainly about suicide and awaits the answer
-    check_ins: int = (
-        0  # check-in replies in a row at the end: the question is not asked a third time
-    )
+    # Check-in replies in a row at the end: the question is not asked a third time.
+    check_ins: int = 0
     crisis_replies: int = 0  # so that follow-ups take turns rather than repeat
     private: frozenset[int] = frozenset()  # seller turns (by index) never quoted in a summary
 

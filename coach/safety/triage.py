@@ -429,9 +429,6 @@ class SafetyTriage:
         no = p[0, self.classifiers.check_in.column("no")] >= self.rules.thresholds.check_in_no
         return Answer.NO if no else Answer.UNCLEAR
 
-    def answers_no(self, text: str) -> bool:
-        return self.check_in_answer(text) is Answer.NO
-
     def _request(
         self, norm: Normalised, units: _Units, language: Language = ENGLISH
     ) -> tuple[Verdict, str, str] | None:
