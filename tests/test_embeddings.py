@@ -52,6 +52,16 @@ def test_a_damaged_graph_is_built_again(tmp_path: Path) -> None:
     assert np.allclose(np.linalg.norm(fast.encode(["hello"]), axis=1), 1.0, atol=1e-5)
 
 
+def test_a_new_graph_replaces_the_old_ones(tmp_path: Path) -> None:
+    from coach.retrieval.embeddings import MiniLMEncoder
+    from coach.retrieval.onnx_graph import cached_graph
+
+    stale = tmp_path / "minilm-v1-90868376-1.onnx"  # an earlier version of the graph
+    stale.write_bytes(b"old")
+    path = cached_graph(MiniLMEncoder().model_dir, tmp_path)
+    assert sorted(tmp_path.glob("minilm-*.onnx")) == [path]
+
+
 def test_vectors_are_unit_length_and_batch_independent(encoder) -> None:
     texts = ["short", "a much longer sentence about a deal that slipped last quarter " * 5]
     together = encoder.encode(texts)
