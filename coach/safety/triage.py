@@ -229,7 +229,7 @@ class SafetyRules:
 
     def risk_pattern(self, text: str) -> tuple[Verdict, str] | None:
         cleaned = self.without_false_alarms(text)
-        for variant in (cleaned, _g_dropped(cleaned)):
+        for variant in dict.fromkeys((cleaned, _g_dropped(cleaned))):  # once when alike
             for verdict, patterns in (
                 (Verdict.CRISIS, self.acute),
                 (Verdict.CONCERN, self.concern),

@@ -20,6 +20,7 @@ import re
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
@@ -62,8 +63,11 @@ FEATURES: dict[str, tuple[Callable[[str], list[str]], int]] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def hashed(text: str, kind: str = "words") -> tuple[NDArray[np.int64], float]:
-    """Hashed buckets of the text's features, and their L2 weight."""
+    """Hashed buckets of the text's features, and their L2 weight. Remembered: the risk and
+    request classifiers read the same sentences of a message, and the check-in reads it again.
+    Callers only index with the buckets, never write to them."""
     grams_of, bits = FEATURES[kind]
     grams = grams_of(text)
     if not grams:
