@@ -125,6 +125,77 @@ def test_indifference_and_burden_get_care(safety, text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Kinds that were still missed across the blind sets, in our own words: the means at
+        # hand and being looked at, goodbyes nobody is meant to notice, hopelessness about
+        # everything, an autoreply that becomes true tonight, cherished things handed out.
+        (
+            "a full bottle of painkillers in the drawer. I keep taking it out and staring at it",
+            Verdict.CRISIS,
+        ),
+        ("been staring at the sleeping pills for an hour since the QBR ended", Verdict.CRISIS),
+        ("I've been saying goodbye to a few people this week without them knowing", Verdict.CRISIS),
+        ("everything is so hopeless and I'm so tired", Verdict.CONCERN),
+        (
+            "where do I see myself in a year? honestly I wish I just wasn't around for it.",
+            Verdict.CONCERN,
+        ),
+        ("Out of office is set to say I'm gone. Technically true after tonight.", Verdict.CONCERN),
+        (
+            "Handed out my records and guitar. They thought it was a joke about quota. It wasn't.",
+            Verdict.CONCERN,
+        ),
+        (
+            "I've come to believe my family would be relieved if I were no longer in the picture.",
+            Verdict.CONCERN,
+        ),
+        # And from v8: a ligature in place, the lights turned off "for good", affairs settled
+        # for "a date", having failed as a person.
+        ("standing on the stool with the belt round my neck, can't type much", Verdict.CRISIS),
+        ("if you never hear from me again, the handover doc is on the drive", Verdict.CONCERN),
+        ("think I'm ready to switch off the lights for good.", Verdict.CONCERN),
+        (
+            "cancelled the gym, gave away the bike. Not moving. Because I've got a date.",
+            Verdict.CONCERN,
+        ),
+        ("what is the point, I am a failure as a human being", Verdict.CONCERN),
+    ],
+)
+def test_the_last_blind_misses_are_caught_at_their_level(text: str, level: Verdict) -> None:
+    found = RULES.risk_pattern(text)
+    assert found is not None and found[0] is level
+
+
+def test_a_risk_the_patterns_saw_never_yields_to_a_request_pattern(safety) -> None:
+    # "come to believe" once read as manipulation and outranked the classifier's concern.
+    text = "I have come to believe they would all be relieved if I were no longer in their lives."
+    assert safety.triage(text).verdict.risk
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This deal looks hopeless but I'm not giving up on it.",
+        "I'd rather not be around when the comp plan drops next week.",
+        "It's technically true after tonight that we hit quota, once the last PO lands.",
+        "I gave my old monitor to the new hire. She thought it was a joke, it wasn't, she needs it",
+        "I keep staring at the pipeline report like it will change.",
+        "I'm saying goodbye to the SMB segment without anyone noticing, the handover went well.",
+        "My prospect would be relieved if I were no longer pushing the upsell.",
+        "I've come to believe my team needs me to listen more than talk.",
+        "If you don't hear from me by Monday, chase legal for the redlines.",
+        "We turned off the lights for good on the old CRM this week.",
+        "Sold my old car and cancelled the gym because I have a date with a new job in Austin.",
+        "I failed at life admin this week, three expense reports late.",
+        "Living the dream.",
+    ],
+)
+def test_the_words_of_those_kinds_in_a_working_week_stay_reflections(safety, text: str) -> None:
+    assert safety.triage(text).verdict is Verdict.OK
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "I'm going to die on that hill with procurement: no net-90.",

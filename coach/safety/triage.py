@@ -404,7 +404,10 @@ class SafetyTriage:
             best = int(over[np.argmax(score[over])])
             acute_share = acute[best] / score[best]
             level = Verdict.CRISIS if acute_share >= t.acute else Verdict.CONCERN
-            return level, units.texts[best][:300], "classifier"
+            # The classifier may judge the level, but a risk the patterns saw stays theirs: it
+            # never yields to a request pattern ("I have come to believe they would be relieved
+            # if I were no longer in their lives" is not a manipulation).
+            return level, units.texts[best][:300], "classifier" if found is None else "pattern"
         if found is not None:
             return found[0], found[1], "pattern"
         return None
