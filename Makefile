@@ -72,7 +72,7 @@ evals: install-local index
 		--dataset evals/datasets/blind_safety_v3.jsonl --dataset evals/datasets/blind_safety_intl.jsonl \
 		--dataset evals/datasets/blind_safety_v4.jsonl --dataset evals/datasets/blind_attacks_v2.jsonl \
 		--dataset evals/datasets/blind_safety_v5.jsonl --dataset evals/datasets/blind_safety_v6.jsonl \
-		--dataset evals/datasets/blind_safety_v7.jsonl \
+		--dataset evals/datasets/blind_safety_v7.jsonl --dataset evals/datasets/blind_safety_v8.jsonl \
 		--md $(REPORTS)/blind.md --cases $(REPORTS)/blind-cases.jsonl
 	$(BIN)/coach listen evals/blind/blind_listening.jsonl evals/listening/dev_sessions.jsonl \
 		--md $(REPORTS)/listening.md
