@@ -189,6 +189,8 @@ def test_a_risk_the_patterns_saw_never_yields_to_a_request_pattern(safety) -> No
         "Sold my old car and cancelled the gym because I have a date with a new job in Austin.",
         "I failed at life admin this week, three expense reports late.",
         "Living the dream.",
+        "Took my meds this morning. Then I was looking at it from the customer's side.",
+        "The painkillers for my back made me foggy. Been looking at it as a lesson to rest.",
     ],
 )
 def test_the_words_of_those_kinds_in_a_working_week_stay_reflections(safety, text: str) -> None:
