@@ -167,6 +167,25 @@ def test_the_last_blind_misses_are_caught_at_their_level(text: str, level: Verdi
     assert found is not None and found[0] is level
 
 
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        ("standing on a chair with the cord around my neck", True),
+        ("im sitting on the edge of the roof at the office, everyone went home", True),
+        ("swallowed whatever was in the pill organizer an hour ago", True),
+        ("my arm is cut open and it won't stop", True),
+        ("going to kill myself right now, I'm done", True),
+        ("I've decided I'm going to kill myself once the quarter closes.", False),
+        ("I've been saving up my sleeping pills", False),
+    ],
+)
+def test_an_acute_message_says_whether_the_danger_is_happening_now(
+    safety, text: str, urgent: bool
+) -> None:
+    found = safety.triage(text)
+    assert found.verdict is Verdict.CRISIS and found.urgent is urgent
+
+
 def test_a_risk_the_patterns_saw_never_yields_to_a_request_pattern(safety) -> None:
     # "come to believe" once read as manipulation and outranked the classifier's concern.
     text = "I have come to believe they would all be relieved if I were no longer in their lives."

@@ -384,7 +384,8 @@ class Coach:
         check-in by its plain question about suicide."""
         rules = self.parts.safety.rules
         said = " ".join(text.split())
-        if said in (rules.crisis_reply, rules.check_in_disclosed, *rules.crisis_follow_ups):
+        care = (rules.crisis_reply, rules.check_in_disclosed, *rules.crisis_follow_ups)
+        if said in care or said in rules.danger_now_replies:
             return Behavior.CRISIS.value
         if said in rules.check_in_held or _CHECK_IN_TEXT.search(text):
             return Behavior.CHECK_IN.value
@@ -783,6 +784,12 @@ class Coach:
 
     def _crisis(self, triage: Triage, view: SessionView, start: float) -> TurnResult:
         rules = self.parts.safety.rules
+        if triage.urgent:
+            # Danger now: getting safe comes before anything else, every time it is said; the
+            # two texts take turns so that a second message does not meet the same words.
+            urgent = rules.danger_now_replies
+            reply = urgent[view.crisis_replies % len(urgent)]
+            return self._care(Behavior.CRISIS, reply, triage, start)
         first = triage.verdict is Verdict.CRISIS and not view.crisis
         if first:
             return self._care(Behavior.CRISIS, rules.crisis_reply, triage, start)

@@ -94,6 +94,16 @@ class _Redirect(_Patterns):
     names: list[_Named] = Field(default_factory=list)
 
 
+class _DangerNow(BaseModel):
+    """Danger happening as the seller writes: read only in a message already judged acute."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    patterns: list[str] = Field(min_length=1)
+    reply: str
+    again: str
+
+
 class _CrisisRules(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -110,6 +120,7 @@ class _CrisisRules(BaseModel):
     check_in_held: list[str] = Field(min_length=1)
     check_in_disclosed: str
     check_in_cleared: str
+    danger_now: _DangerNow
 
 
 class _Thresholds(BaseModel):
@@ -157,6 +168,7 @@ class Triage:
     says: str = ""  # what was asked, in the coach's words ("a recipe"), for the redirect
     notes: tuple[str, ...] = ()  # what the normaliser removed or decoded
     language: Language = ENGLISH
+    urgent: bool = False  # acute, and the danger is happening now: safety first, in the reply
 
     @property
     def ok(self) -> bool:
@@ -191,6 +203,11 @@ class SafetyRules:
         self.check_in_held = tuple(flat(t) for t in spec.crisis.check_in_held)
         self.check_in_disclosed = flat(spec.crisis.check_in_disclosed)
         self.check_in_cleared = flat(spec.crisis.check_in_cleared)
+        self.danger_now = _compile(spec.crisis.danger_now.patterns)
+        self.danger_now_replies = (
+            flat(spec.crisis.danger_now.reply),
+            flat(spec.crisis.danger_now.again),
+        )
         self.language_reply = flat(spec.language)
         self.requests = {
             Verdict.INJECTION: spec.injection,
@@ -226,6 +243,11 @@ class SafetyRules:
         for alarm in self.false_alarms:
             text = alarm.sub(" ", text)
         return text
+
+    def danger_now_in(self, text: str) -> bool:
+        """Whether an acute message says the danger is happening now (a cord at the neck, on
+        the ledge, pills just swallowed, "right now")."""
+        return any(p.search(text) for p in self.danger_now)
 
     def risk_pattern(self, text: str) -> tuple[Verdict, str] | None:
         cleaned = self.without_false_alarms(text)
@@ -334,7 +356,7 @@ class SafetyTriage:
         risk_units = self._risk_units(folded, units)
         risk = self.risk(visible, risk_units, language)
         if risk is not None and risk[2] == "pattern":
-            return Triage(risk[0], risk[1], risk[2], notes=norm.notes, language=language)
+            return self._risk_triage(risk, visible, norm, language)
         request = self._request(norm, units, language)
         if risk is None and request is not None and request[2] == "classifier":
             # About to turn a message away on a classifier's word: a lower risk bar first.
@@ -349,8 +371,7 @@ class SafetyTriage:
             and request[2] in ("pattern", "decoded")
             and request[0] in (Verdict.INJECTION, Verdict.MANIPULATION)
         ):
-            verdict, evidence, layer = risk
-            return Triage(verdict, evidence, layer, notes=norm.notes, language=language)
+            return self._risk_triage(risk, visible, norm, language)
         if request is not None:
             verdict, evidence, layer = request
             says = (
@@ -364,6 +385,13 @@ class SafetyTriage:
                 Verdict.LANGUAGE, language.name, "language", notes=norm.notes, language=language
             )
         return Triage(Verdict.OK, notes=norm.notes, language=language)
+
+    def _risk_triage(
+        self, risk: tuple[Verdict, str, str], text: str, norm: Normalised, language: Language
+    ) -> Triage:
+        verdict, evidence, layer = risk
+        urgent = verdict is Verdict.CRISIS and self.rules.danger_now_in(text)
+        return Triage(verdict, evidence, layer, notes=norm.notes, language=language, urgent=urgent)
 
     def risk(
         self,
