@@ -175,6 +175,8 @@ def test_the_last_blind_misses_are_caught_at_their_level(text: str, level: Verdi
         ("swallowed whatever was in the pill organizer an hour ago", True),
         ("my arm is cut open and it won't stop", True),
         ("going to kill myself right now, I'm done", True),
+        ("taking the car out tonight and I'm not hitting the brakes. it ends tonight", True),
+        ("j'ai avalé toute la boîte de cachets il y a une heure, je veux en finir", True),
         ("I've decided I'm going to kill myself once the quarter closes.", False),
         ("I've been saving up my sleeping pills", False),
     ],
