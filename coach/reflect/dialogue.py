@@ -113,6 +113,7 @@ class SessionView:
     # Check-in replies in a row at the end: the question is not asked a third time.
     check_ins: int = 0
     crisis_replies: int = 0  # so that follow-ups take turns rather than repeat
+    danger_now: bool = False  # the coach has answered danger happening now in this session
     private: frozenset[int] = frozenset()  # seller turns (by index) never quoted in a summary
 
     @property
@@ -330,8 +331,9 @@ class Coach:
         explored: list[str] = []
         last_focus = None
         coaching_turns = 0
-        crisis = check_in_open = False
+        crisis = check_in_open = danger_now = False
         check_ins = crisis_replies = 0
+        urgent_texts = self.parts.safety.rules.danger_now_replies
         private: set[int] = set()
         for n, m in enumerate(messages):
             if m.role == "assistant":
@@ -339,6 +341,7 @@ class Coach:
                 if behavior == Behavior.CRISIS:
                     crisis = True
                     crisis_replies += 1
+                    danger_now = danger_now or " ".join(m.content.split()) in urgent_texts
                 check_in_open = behavior == Behavior.CHECK_IN
                 check_ins = check_ins + 1 if check_in_open else 0
                 for q in questions(m.content):
@@ -376,6 +379,7 @@ class Coach:
             check_in_open=check_in_open,
             check_ins=check_ins,
             crisis_replies=crisis_replies,
+            danger_now=danger_now,
             private=frozenset(private),
         )
 
@@ -784,9 +788,10 @@ class Coach:
 
     def _crisis(self, triage: Triage, view: SessionView, start: float) -> TurnResult:
         rules = self.parts.safety.rules
-        if triage.urgent:
-            # Danger now: getting safe comes before anything else, every time it is said; the
-            # two texts take turns so that a second message does not meet the same words.
+        if triage.urgent or view.danger_now:
+            # Danger now: getting safe comes before anything else, for the rest of the session
+            # ("still here" after a cord at the neck is no time for "reach out today"); the two
+            # texts take turns so that a second message does not meet the same words.
             urgent = rules.danger_now_replies
             reply = urgent[view.crisis_replies % len(urgent)]
             return self._care(Behavior.CRISIS, reply, triage, start)
