@@ -422,6 +422,26 @@ def test_idioms_stay_idioms(safety, text: str) -> None:
     assert not safety.triage(text).verdict.risk
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tomei um monte de remédio faz uns 40 minutos. to meio tonto.",
+        "me tomé todas las pastillas del cajón hace media hora",
+        "j'ai avalé toute la boîte de cachets",
+        "ich habe alle Schlaftabletten genommen",
+    ],
+)
+def test_a_heap_of_medicine_taken_is_acute_in_every_language(text: str) -> None:
+    found = RULES.risk_pattern(text)
+    assert found is not None and found[0] is Verdict.CRISIS
+
+
+def test_allergy_tablets_are_not_an_overdose() -> None:
+    assert (
+        RULES.risk_pattern("hab viele Tabletten gegen Heuschnupfen genommen, trotzdem müde") is None
+    )
+
+
 def test_killing_a_process_is_a_coding_question_not_a_risk(safety) -> None:
     t = safety.triage("How can I kill a Python process?")
     assert t.verdict is Verdict.OFF_TOPIC and t.says == "help with code"
