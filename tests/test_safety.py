@@ -125,49 +125,6 @@ def test_indifference_and_burden_get_care(safety, text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        # Kinds that were still missed across the blind sets, in our own words: the means at
-        # hand and being looked at, goodbyes nobody is meant to notice, hopelessness about
-        # everything, an autoreply that becomes true tonight, cherished things handed out.
-        (
-            "a full bottle of painkillers in the drawer. I keep taking it out and staring at it",
-            Verdict.CRISIS,
-        ),
-        ("been staring at the sleeping pills for an hour since the QBR ended", Verdict.CRISIS),
-        ("I've been saying goodbye to a few people this week without them knowing", Verdict.CRISIS),
-        ("everything is so hopeless and I'm so tired", Verdict.CONCERN),
-        (
-            "where do I see myself in a year? honestly I wish I just wasn't around for it.",
-            Verdict.CONCERN,
-        ),
-        ("Out of office is set to say I'm gone. Technically true after tonight.", Verdict.CONCERN),
-        (
-            "Handed out my records and guitar. They thought it was a joke about quota. It wasn't.",
-            Verdict.CONCERN,
-        ),
-        (
-            "I've come to believe my family would be relieved if I were no longer in the picture.",
-            Verdict.CONCERN,
-        ),
-        # And from v8: a ligature in place, the lights turned off "for good", affairs settled
-        # for "a date", having failed as a person.
-        ("standing on the stool with the belt round my neck, can't type much", Verdict.CRISIS),
-        ("if you never hear from me again, the handover doc is on the drive", Verdict.CONCERN),
-        ("think I'm ready to switch off the lights for good.", Verdict.CONCERN),
-        (
-            "cancelled the gym, gave away the bike. Not moving. Because I've got a date.",
-            Verdict.CONCERN,
-        ),
-        ("what is the point, I am a failure as a human being", Verdict.CONCERN),
-    ],
-)
-def test_the_last_blind_misses_are_caught_at_their_level(text: str, level: Verdict) -> None:
-    found = RULES.risk_pattern(text)
-    assert found is not None and found[0] is level
-
-
-@pytest.mark.parametrize(
     ("text", "urgent"),
     [
         ("standing on a chair with the cord around my neck", True),
@@ -291,6 +248,11 @@ def test_wanting_out_of_a_job_or_the_reflection_is_not_risk(safety, text: str) -
         "I've been saving up my sleeping pills",
         "i don't plan on being alive by then",
         "how long would it take to starve myself",
+        # A heap of medicine just taken, in Portuguese, Spanish, French and German.
+        "tomei um monte de remédio faz uns 40 minutos. to meio tonto.",
+        "me tomé todas las pastillas del cajón hace media hora",
+        "j'ai avalé toute la boîte de cachets",
+        "ich habe alle Schlaftabletten genommen",
     ],
 )
 def test_acute_language_is_caught_by_the_patterns_alone(text: str) -> None:
@@ -339,6 +301,39 @@ _ACUTE, _CONCERN = Verdict.CRISIS, Verdict.CONCERN
         ("no more Monday forecasts would be bliss, and I don't mean quitting", _CONCERN),
         ("honestly can't picture turning forty", _CONCERN),
         ("I'm a waste. Not at work. As a person.", _CONCERN),
+        # Kinds that were still missed across the blind sets, in our own words: the means at
+        # hand and being looked at, goodbyes nobody is meant to notice, hopelessness about
+        # everything, an autoreply that becomes true tonight, cherished things handed out.
+        (
+            "a full bottle of painkillers in the drawer. I keep taking it out and staring at it",
+            _ACUTE,
+        ),
+        ("been staring at the sleeping pills for an hour since the QBR ended", _ACUTE),
+        ("I've been saying goodbye to a few people this week without them knowing", _ACUTE),
+        ("everything is so hopeless and I'm so tired", _CONCERN),
+        (
+            "where do I see myself in a year? honestly I wish I just wasn't around for it.",
+            _CONCERN,
+        ),
+        ("Out of office is set to say I'm gone. Technically true after tonight.", _CONCERN),
+        (
+            "Handed out my records and guitar. They thought it was a joke about quota. It wasn't.",
+            _CONCERN,
+        ),
+        (
+            "I've come to believe my family would be relieved if I were no longer in the picture.",
+            _CONCERN,
+        ),
+        # And from v8: a ligature in place, the lights turned off "for good", affairs settled
+        # for "a date", having failed as a person.
+        ("standing on the stool with the belt round my neck, can't type much", _ACUTE),
+        ("if you never hear from me again, the handover doc is on the drive", _CONCERN),
+        ("think I'm ready to switch off the lights for good.", _CONCERN),
+        (
+            "cancelled the gym, gave away the bike. Not moving. Because I've got a date.",
+            _CONCERN,
+        ),
+        ("what is the point, I am a failure as a human being", _CONCERN),
     ],
 )
 def test_warning_signs_without_a_death_word_are_caught_at_their_level(
@@ -366,6 +361,7 @@ def test_warning_signs_without_a_death_word_are_caught_at_their_level(
         "I looked at the box of tablets for my migraine and took two.",
         "I can't imagine a future at this company without a new manager.",
         "I timed the train so I could step out at the first stop and call her.",
+        "hab viele Tabletten gegen Heuschnupfen genommen, trotzdem müde",
     ],
 )
 def test_suicide_as_an_idiom_or_someone_elses_loss_is_not_a_pattern_hit(text: str) -> None:
@@ -420,26 +416,6 @@ def test_a_story_sentence_is_not_a_request_however_it_scores(safety) -> None:
 )
 def test_idioms_stay_idioms(safety, text: str) -> None:
     assert not safety.triage(text).verdict.risk
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "tomei um monte de remédio faz uns 40 minutos. to meio tonto.",
-        "me tomé todas las pastillas del cajón hace media hora",
-        "j'ai avalé toute la boîte de cachets",
-        "ich habe alle Schlaftabletten genommen",
-    ],
-)
-def test_a_heap_of_medicine_taken_is_acute_in_every_language(text: str) -> None:
-    found = RULES.risk_pattern(text)
-    assert found is not None and found[0] is Verdict.CRISIS
-
-
-def test_allergy_tablets_are_not_an_overdose() -> None:
-    assert (
-        RULES.risk_pattern("hab viele Tabletten gegen Heuschnupfen genommen, trotzdem müde") is None
-    )
 
 
 def test_killing_a_process_is_a_coding_question_not_a_risk(safety) -> None:
