@@ -275,7 +275,7 @@ def _numpy_weights(weights_path: Path) -> dict[str, Any]:
 
 def _onnx_forward(model_dir: Path, graph_dir: Path) -> Any:
     """onnxruntime's forward pass, or None when it cannot run here: the numpy pass computes
-    the same vectors (to 3e-7), only slower, so a missing package or a damaged cache file
+    the same vectors (to 2e-6), only slower, so a missing package or a damaged cache file
     costs speed, never an answer."""
     try:
         from coach.retrieval.onnx_graph import OnnxForward, cached_graph

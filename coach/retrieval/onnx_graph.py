@@ -130,9 +130,10 @@ def build_graph(model_dir: Path) -> bytes:
 class OnnxForward:
     """The forward pass in onnxruntime, on up to two threads that sleep rather than spin.
 
-    Measured on this 2-core machine, one three-sentence message: 21 ms on one thread, 15 ms
-    on two; with the other core busy, 22 ms on two non-spinning threads against 30 ms on two
-    spinning ones (the spinning threads fight, as OpenBLAS's did: `single_threaded_blas`).
+    Measured on this 2-core machine with version 1 of the graph, one three-sentence message:
+    21 ms on one thread, 15 ms on two; with the other core busy, 22 ms on two non-spinning
+    threads against 30 ms on two spinning ones (the spinning threads fight, as OpenBLAS's did:
+    `single_threaded_blas`).
     """
 
     def __init__(self, graph_path: Path) -> None:

@@ -63,17 +63,22 @@ FEATURES: dict[str, tuple[Callable[[str], list[str]], int]] = {
 }
 
 
+_NO_BUCKETS = np.zeros(0, dtype=np.int64)
+_NO_BUCKETS.flags.writeable = False
+
+
 @lru_cache(maxsize=4096)
 def hashed(text: str, kind: str = "words") -> tuple[NDArray[np.int64], float]:
     """Hashed buckets of the text's features, and their L2 weight. Remembered: the risk and
     request classifiers read the same sentences of a message, and the check-in reads it again.
-    Callers only index with the buckets, never write to them."""
+    The arrays are shared between callers, so they are read-only."""
     grams_of, bits = FEATURES[kind]
     grams = grams_of(text)
     if not grams:
-        return np.zeros(0, dtype=np.int64), 0.0
+        return _NO_BUCKETS, 0.0
     mask = (1 << bits) - 1
     buckets = np.unique(np.array([zlib.crc32(g.encode()) & mask for g in grams], dtype=np.int64))
+    buckets.flags.writeable = False
     return buckets, 1.0 / float(np.sqrt(len(buckets)))
 
 
