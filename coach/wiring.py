@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache as cache_result
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coach.principles import PrincipleSet, load_principles
+from coach.retrieval.cache import files_digest
 from coach.retrieval.embeddings import MiniLMEncoder
 from coach.retrieval.search import PrincipleRetriever
 from coach.settings import Settings
@@ -98,37 +100,64 @@ def build_reviewer(settings: Settings, parts: CoachParts) -> Reviewer:
 OTHER_LANGUAGE_C = 8.0
 
 
-def build_reader(settings: Settings, stack: RetrievalStack) -> MessageReader:
+def _training_inputs(settings: Settings, stack: RetrievalStack) -> str:
+    """A digest of everything the classifiers are fitted from: the labelled files, the
+    principles (their signals are negatives), and the code that turns them into examples."""
+    import coach.datafiles
+    import coach.safety.triage
+    import coach.text.classifier
+
+    modules = (coach.datafiles, coach.safety.triage, coach.text.classifier)
+    code = [Path(m.__file__ or "") for m in modules]
+    files = [
+        settings.crisis_training_path,
+        settings.request_training_path,
+        settings.understanding_training_path,
+        Path(__file__),
+        *code,
+    ]
+    return files_digest(files, stack.principles.sha256)
+
+
+def build_reader(
+    settings: Settings, stack: RetrievalStack, *, inputs: str | None = None
+) -> MessageReader:
     """The message reader: classifiers fitted on the labelled seller messages (cached as
     arrays), and the exact words of data/understanding.yaml."""
     from coach.datafiles import read_jsonl
     from coach.retrieval.cache import VectorCache
     from coach.retrieval.embeddings import ENCODER_ID
-    from coach.safety import LinearClassifier
+    from coach.text.classifier import Examples, LinearClassifier
     from coach.understanding import MessageReader, UnderstandingLexicon
 
-    rows = read_jsonl(settings.understanding_training_path, "Understanding training file")
     cache = VectorCache(settings.cache_dir)
+    inputs = inputs or _training_inputs(settings, stack)
 
-    def by(key: str) -> dict[str, list[str]]:
+    @cache_result
+    def rows() -> list[dict[str, object]]:
+        return read_jsonl(settings.understanding_training_path, "Understanding training file")
+
+    def by(key: str) -> Examples:
         out: dict[str, list[str]] = {}
-        for row in rows:
+        for row in rows():
             out.setdefault(str(row[key]), []).append(str(row["text"]))
         return dict(sorted(out.items()))
 
-    def train(name: str, examples: dict[str, list[str]]) -> LinearClassifier:
-        return LinearClassifier.trained(name, examples, stack.encoder.encode, cache, ENCODER_ID)
+    def train(name: str, examples: Callable[[], Examples]) -> LinearClassifier:
+        return LinearClassifier.trained(
+            name, examples, stack.encoder.encode, cache, ENCODER_ID, inputs=inputs
+        )
 
     return MessageReader(
         UnderstandingLexicon.load(settings.understanding_path, stack.encoder.vocabulary()),
         stack.encoder.encode,
-        moves=train("move-classifier", by("move")),
-        horizons=train("horizon-classifier", by("horizon")),
+        moves=train("move-classifier", lambda: by("move")),
+        horizons=train("horizon-classifier", lambda: by("horizon")),
         feelings=train(
             "feeling-classifier",
-            {
-                "no": [str(r["text"]) for r in rows if not r["feelings"]],
-                "yes": [str(r["text"]) for r in rows if r["feelings"]],
+            lambda: {
+                "no": [str(r["text"]) for r in rows() if not r["feelings"]],
+                "yes": [str(r["text"]) for r in rows() if r["feelings"]],
             },
         ),
     )
@@ -140,89 +169,108 @@ def build_safety(
     """Phrase patterns plus the classifiers trained on the project's labelled messages.
 
     `keep` trains the risk classifiers on part of the labelled risk messages only, so the rest
-    can measure them (benchmarks/safety_holdout.py).
+    can measure them (benchmarks/safety_holdout.py). Without it, a process whose training
+    files are unchanged loads the fitted weights without reading those files.
     """
     from coach.datafiles import read_jsonl
     from coach.retrieval.cache import VectorCache
     from coach.retrieval.embeddings import ENCODER_ID
     from coach.safety import (
         Classifiers,
+        CrisisTraining,
         LanguageGuesser,
-        LinearClassifier,
+        RequestTraining,
         SafetyRules,
         SafetyTriage,
         load_training,
     )
+    from coach.text.classifier import Examples, LinearClassifier
+    from coach.text.patterns import PatternStore
 
-    crisis, requests = load_training(settings.crisis_training_path, settings.request_training_path)
-    if keep is not None:
-        crisis = crisis.model_copy(
-            update={
-                level: [t for t in getattr(crisis, level) if keep(t)]
-                for level in ("acute", "concern", "none")
-            }
+    @cache_result
+    def data() -> tuple[CrisisTraining, RequestTraining, list[str]]:
+        crisis, requests = load_training(
+            settings.crisis_training_path, settings.request_training_path
         )
-    # Ordinary things sellers say are the best negatives the classifiers can get: the
-    # principles' signals and the labelled seller messages (short answers, plans, feelings).
-    seller = [
-        str(row["text"])
-        for row in read_jsonl(settings.understanding_training_path, "Understanding training file")
-    ]
-    signals = [s for p in stack.principles.principles for s in p.signals] + seller
+        if keep is not None:
+            crisis = crisis.model_copy(
+                update={
+                    level: [t for t in getattr(crisis, level) if keep(t)]
+                    for level in ("acute", "concern", "none")
+                }
+            )
+        # Ordinary things sellers say are the best negatives the classifiers can get: the
+        # principles' signals and the labelled seller messages (short answers, plans, feelings).
+        seller = [
+            str(row["text"])
+            for row in read_jsonl(
+                settings.understanding_training_path, "Understanding training file"
+            )
+        ]
+        signals = [s for p in stack.principles.principles for s in p.signals] + seller
+        return crisis, requests, signals
+
     cache = VectorCache(settings.cache_dir)
+    inputs = None if keep is not None else _training_inputs(settings, stack)
 
     def train(
-        name: str, examples: dict[str, list[str]], c: float = 2.0, features: str = "words"
+        name: str,
+        examples: Callable[[], Examples],
+        c: float = 2.0,
+        features: str = "words",
+        vectors: bool = True,
     ) -> LinearClassifier:
+        encode = stack.encoder.encode if vectors else None
         return LinearClassifier.trained(
-            name, examples, stack.encoder.encode, cache, ENCODER_ID, c=c, features=features
+            name, examples, encode, cache, ENCODER_ID, c=c, features=features, inputs=inputs
         )
 
-    classifiers = Classifiers(
+    def risk() -> Examples:
+        crisis, requests, signals = data()
         # Requests of every kind are not risk either: "how to be a millionaire" and "tell me
         # how to steal a car" are not method seeking.
-        risk=train(
-            "risk-classifier",
-            {
-                "none": crisis.none
-                + signals
-                + requests.off_topic
-                + requests.injection
-                + requests.manipulation,
-                "concern": crisis.concern,
-                "acute": crisis.acute,
-            },
-            # Character n-grams and a looser fit: on held-out risk messages, recall 0.72 ->
-            # 0.81 at the same bar, false alarms 3.0% -> 3.6% (benchmarks/safety_holdout.py).
-            c=8.0,
-            features="chars",
-        ),
-        check_in=train(
-            "check-in-classifier", {"not_no": crisis.check_in_not_no, "no": crisis.check_in_no}
-        ),
+        none = crisis.none + signals + requests.off_topic + requests.injection
+        return {
+            "none": none + requests.manipulation,
+            "concern": crisis.concern,
+            "acute": crisis.acute,
+        }
+
+    def check_in() -> Examples:
+        crisis = data()[0]
+        return {"not_no": crisis.check_in_not_no, "no": crisis.check_in_no}
+
+    def risk_other_language() -> Examples:
+        crisis, _, signals = data()
+        return {"none": crisis.none + signals, "concern": crisis.concern, "acute": crisis.acute}
+
+    def requests() -> Examples:
+        _, asked, signals = data()
+        return {
+            "on_topic": asked.on_topic + signals,
+            "off_topic": asked.off_topic,
+            "injection": asked.injection,
+            "manipulation": asked.manipulation,
+        }
+
+    classifiers = Classifiers(
+        # Character n-grams and a looser fit: on held-out risk messages, recall 0.72 -> 0.81
+        # at the same bar, false alarms 3.0% -> 3.6% (benchmarks/safety_holdout.py).
+        risk=train("risk-classifier", risk, c=8.0, features="chars"),
+        check_in=train("check-in-classifier", check_in),
         # No sentence vectors for other languages (MiniLM reads them as noise): character
         # n-grams of the same labelled messages, every language together.
-        risk_other_language=LinearClassifier.trained(
+        risk_other_language=train(
             "risk-other-language-classifier",
-            {"none": crisis.none + signals, "concern": crisis.concern, "acute": crisis.acute},
-            None,
-            cache,
-            ENCODER_ID,
+            risk_other_language,
             c=OTHER_LANGUAGE_C,
             features="chars",
+            vectors=False,
         ),
-        requests=train(
-            "request-classifier",
-            {
-                "on_topic": requests.on_topic + signals,
-                "off_topic": requests.off_topic,
-                "injection": requests.injection,
-                "manipulation": requests.manipulation,
-            },
-        ),
+        requests=train("request-classifier", requests),
     )
     return SafetyTriage(
-        SafetyRules.load(settings.safety_path),
+        SafetyRules.load(settings.safety_path, PatternStore(settings.cache_dir, "safety")),
         stack.encoder,
         classifiers,
         LanguageGuesser.load(settings.languages_path),

@@ -207,7 +207,7 @@ class MiniLMEncoder:
         for row, t in enumerate(token_ids):
             ids[row, : len(t)] = t
             mask[row, : len(t)] = 1.0
-        hidden = self._onnx(ids, mask) if self._onnx is not None else self._forward(ids, mask)
+        hidden = self._forward(ids, mask)
         summed = (hidden * mask[:, :, None]).sum(axis=1)
         pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
@@ -215,6 +215,16 @@ class MiniLMEncoder:
         return unit
 
     def _forward(self, ids: NDArray[np.int64], mask: NDArray[np.float32]) -> NDArray[np.float32]:
+        if self._onnx is not None:
+            from coach.retrieval.onnx_graph import OnnxUnavailable
+
+            try:
+                hidden: NDArray[np.float32] = self._onnx(ids, mask)
+                return hidden
+            except OnnxUnavailable as exc:
+                log.warning("The ONNX encoder failed (%s); numpy computes the vectors.", exc)
+                self._w = _numpy_weights(self.model_dir / "model.safetensors")
+                self._onnx = None
         w = self._w
         batch, seq = ids.shape
         x = (
@@ -274,19 +284,14 @@ def _numpy_weights(weights_path: Path) -> dict[str, Any]:
 
 
 def _onnx_forward(model_dir: Path, graph_dir: Path) -> Any:
-    """onnxruntime's forward pass, or None when it cannot run here: the numpy pass computes
-    the same vectors (to 2e-6), only slower, so a missing package or a damaged cache file
-    costs speed, never an answer."""
+    """onnxruntime's forward pass (opening in the background), or None when onnxruntime is not
+    installed: the numpy pass computes the same vectors (to 2e-6), only slower, so a missing
+    package or a damaged cache file costs speed, never an answer."""
     try:
-        from coach.retrieval.onnx_graph import OnnxForward, cached_graph
+        from coach.retrieval.onnx_graph import OnnxForward
 
-        path = cached_graph(model_dir, graph_dir)
-        try:
-            return OnnxForward(path)
-        except Exception:  # a damaged file (another process died writing it): built again
-            path.unlink(missing_ok=True)
-            return OnnxForward(cached_graph(model_dir, graph_dir))
-    except Exception as exc:  # ImportError, OSError, onnxruntime's own errors: all mean numpy
+        return OnnxForward(model_dir, graph_dir)
+    except Exception as exc:  # ImportError, OSError (a read-only cache), a failed build
         log.warning("The ONNX encoder is unavailable (%s); numpy computes the vectors.", exc)
         return None
 

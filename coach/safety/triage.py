@@ -25,13 +25,14 @@ from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from coach.datafiles import DataFileError, load_data_file
 from coach.limits import spread
 from coach.safety.language import ENGLISH, Language, LanguageGuesser
 from coach.safety.normalise import Normalised, normalise
 from coach.text.classifier import LinearClassifier
+from coach.text.patterns import PatternStore
 
 
 class Verdict(StrEnum):
@@ -59,24 +60,10 @@ class Answer(StrEnum):
 SafetyFileError = DataFileError
 
 
-def _compile(patterns: Sequence[str]) -> list[re.Pattern[str]]:
-    return [re.compile(p, re.IGNORECASE) for p in patterns]
-
-
 class _Patterns(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     patterns: list[str] = Field(min_length=1)
-
-    @field_validator("patterns")
-    @classmethod
-    def _valid_regexes(cls, value: list[str]) -> list[str]:
-        for p in value:
-            try:
-                re.compile(p)
-            except re.error as exc:
-                raise ValueError(f"bad pattern {p!r}: {exc}") from None
-        return value
 
 
 class _Named(BaseModel):
@@ -187,7 +174,14 @@ def flat(text: str) -> str:
 class SafetyRules:
     """Compiled patterns and the texts the coach answers with (data/safety.yaml)."""
 
-    def __init__(self, spec: _SafetyFile) -> None:
+    def __init__(self, spec: _SafetyFile, store: PatternStore | None = None) -> None:
+        """`store` keeps the compiled patterns between processes (coach/text/patterns.py).
+        A bad pattern raises `re.error`."""
+        store = store or PatternStore(None, "safety")
+
+        def _compile(patterns: Sequence[str]) -> list[re.Pattern[str]]:
+            return store.compile_all(patterns, re.IGNORECASE)
+
         self.spec = spec
         self.thresholds = spec.thresholds
         self.acute = _compile(spec.crisis.patterns)
@@ -223,14 +217,21 @@ class SafetyRules:
         self.redirects[Verdict.LANGUAGE] = (answer, answer)
         self.default_names = {v: r.default_name for v, r in self.requests.items()}
         self.names = {
-            v: [(re.compile(n.pattern, re.IGNORECASE), n.says) for n in r.names]
+            v: [(store.compile(n.pattern, re.IGNORECASE), n.says) for n in r.names]
             for v, r in self.requests.items()
         }
         self.addressed = _compile(spec.addressed)
+        store.save()
 
     @classmethod
-    def load(cls, path: Path) -> SafetyRules:
-        return cls(load_data_file(path, _SafetyFile, "Safety file"))
+    def load(cls, path: Path, store: PatternStore | None = None) -> SafetyRules:
+        spec = load_data_file(path, _SafetyFile, "Safety file")
+        try:
+            return cls(spec, store)
+        except re.error as exc:
+            raise SafetyFileError(
+                f"Safety file {path} has a bad pattern {exc.pattern!r}: {exc}."
+            ) from None
 
     def hidden_notice(self, notes: Sequence[str]) -> str | None:
         """One sentence saying what invisible text was removed from the message, if any."""
@@ -564,6 +565,10 @@ class _RequestFile(BaseModel):
     off_topic: list[str] = Field(min_length=10)
     injection: list[str] = Field(min_length=10)
     manipulation: list[str] = Field(min_length=10)
+
+
+CrisisTraining = _TrainingFile  # the labelled messages of data/crisis_training.yaml
+RequestTraining = _RequestFile  # and of data/request_training.yaml
 
 
 def load_training(crisis_path: Path, request_path: Path) -> tuple[_TrainingFile, _RequestFile]:
