@@ -17,11 +17,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from llama_cpp import Llama
 from pydantic import ConfigDict, PrivateAttr
 
-_ROLES = {"system": "system", "human": "user", "ai": "assistant"}
-
-
-def _as_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
-    return [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
+from coach.llm.messages import as_dicts
 
 
 class LlamaCppChatModel(BaseChatModel):
@@ -60,7 +56,7 @@ class LlamaCppChatModel(BaseChatModel):
     ) -> ChatResult:
         with self._lock:
             out = self._llm.create_chat_completion(
-                messages=_as_dicts(messages), **self._params(stop)
+                messages=as_dicts(messages), **self._params(stop)
             )
         text = out["choices"][0]["message"].get("content") or ""
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
@@ -74,7 +70,7 @@ class LlamaCppChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         with self._lock:
             for part in self._llm.create_chat_completion(
-                messages=_as_dicts(messages), stream=True, **self._params(stop)
+                messages=as_dicts(messages), stream=True, **self._params(stop)
             ):
                 delta = part["choices"][0].get("delta", {}).get("content") or ""
                 if delta:

@@ -11,15 +11,13 @@ Heavy imports happen inside the branch that needs them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from coach.errors import CoachError
 from coach.settings import Settings
-
-if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
 
 
 class Tier(StrEnum):
@@ -32,11 +30,22 @@ class ModelUnavailable(CoachError, RuntimeError):
     """The configured tier cannot be built; the message says what to do."""
 
 
+class ChatModel(Protocol):
+    """What the coach calls on a chat model: LangChain's `invoke` and `stream`, on a list of
+    LangChain messages (or one prompt), with a timeout per request where the model takes one.
+    Every LangChain chat model has them (the local tier is one); the openai tier has just
+    these (coach/llm/openai_chat.py, for its start-up)."""
+
+    def invoke(self, messages: Any, /, *, timeout: float = ...) -> Any: ...
+
+    def stream(self, messages: Any, /, *, timeout: float = ...) -> Iterator[Any]: ...
+
+
 @dataclass(frozen=True)
 class ChatModelChoice:
     tier: Tier
     model_name: str
-    model: BaseChatModel | None  # None for the scripted tier
+    model: ChatModel | None  # None for the scripted tier
     remote: bool  # whether the seller's words leave this machine
 
     @property
@@ -83,13 +92,14 @@ def build_chat_model(settings: Settings) -> ChatModelChoice:
                     "The openai tier needs COACH_OPENAI_API_KEY (or OPENAI_API_KEY) or "
                     "COACH_OPENAI_BASE_URL for an OpenAI-compatible server."
                 )
-            from langchain_openai import ChatOpenAI
             from pydantic import SecretStr
+
+            from coach.llm.openai_chat import OpenAIChatModel
 
             # Local OpenAI-compatible servers (Ollama, llama.cpp) ignore the key but the client
             # insists on one.
             key = settings.openai_api_key or SecretStr("not-needed")
-            model = ChatOpenAI(
+            model = OpenAIChatModel.connect(
                 model=settings.openai_model,
                 api_key=key,
                 base_url=settings.openai_base_url,
