@@ -160,3 +160,19 @@ def test_a_rambling_model_is_cut_off_and_its_retry_stays_small(
     assert result.reply.startswith("You told your VP")
     sent = server.requests[1]["body"]["messages"]
     assert max(len(m["content"]) for m in sent if m["role"] == "assistant") <= 1200
+
+
+def test_the_judge_asks_an_openai_compatible_server(server: FakeOpenAI, make_coach) -> None:  # type: ignore[no-untyped-def]
+    """`coach eval --judge`'s model over real HTTP: three votes, each one request."""
+    from coach.evaluation.judge import build_judge
+
+    answer = json.dumps({"verdict": "pass", "evidence": "opposite of assigning blame"})
+    server.behaviours.extend([("reply", answer)] * 3)
+    parts = make_coach().parts
+    settings = Settings(judge_base_url=server.base_url, judge_model="judge-model")
+    judge = build_judge(settings, parts.prompts, parts.principles)
+    assert judge is not None
+    verdict = judge.on_principle("I blamed marketing", "Which part was yours?", "ownership")
+    assert verdict.verdict == "pass" and verdict.votes == ("pass", "pass", "pass")
+    assert [r["body"]["model"] for r in server.requests] == ["judge-model"] * 3
+    assert server.requests[0]["body"]["temperature"] == 0

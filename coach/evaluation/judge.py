@@ -100,10 +100,11 @@ def build_judge(settings: Any, prompts: PromptLibrary, principles: PrincipleSet)
     """A judge when COACH_JUDGE_BASE_URL is set (any OpenAI-compatible server), else None."""
     if not settings.judge_base_url:
         return None
-    from langchain_openai import ChatOpenAI
     from pydantic import SecretStr
 
-    model = ChatOpenAI(
+    from coach.llm.openai_chat import OpenAIChatModel
+
+    model = OpenAIChatModel.connect(
         model=settings.judge_model,
         base_url=settings.judge_base_url,
         api_key=settings.judge_api_key or SecretStr("not-needed"),
