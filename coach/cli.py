@@ -158,7 +158,8 @@ def cmd_reply(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from coach.reflect.dialogue import Behavior, Message
+    from coach.behavior import Behavior
+    from coach.reflect.dialogue import Message
     from coach.wiring import build_coach, build_parts
 
     settings = _settings(args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from coach.behavior import Behavior
 from coach.challenge.drafting import ChallengeRequest, DraftReport, DraftResult
 from coach.errors import CoachError
 from coach.transcripts import StoreError
@@ -149,7 +150,7 @@ def _save(svc: Services, result: DraftResult, revision: str | None = None) -> No
             "assistant",
             result.draft,
             principle_ids=result.principle_ids,
-            behavior="draft_message",
+            behavior=Behavior.DRAFT,
             guard=result.report.as_dict(),
             latency_ms=result.latency_ms,
             notice=result.notice,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coach.behavior import Behavior
 from coach.cases import Case, CaseFileError, load_cases
 from coach.challenge.drafting import ChallengeEngine, ChallengeRequest
 from coach.datafiles import YAMLError, parse_yaml
@@ -256,7 +257,7 @@ class Evaluator:
             id=case.id,
             category=case.category,
             expected=case.expected_behavior,
-            behavior=r.behavior.value,
+            behavior=r.behavior,
             reply=r.reply,
             principle_ids=list(r.principle_ids),
             retrieved=list(r.retrieved),
@@ -314,7 +315,7 @@ class Evaluator:
             id=case.id,
             category="challenge",
             expected=case.expected_behavior,
-            behavior="draft_message",
+            behavior=Behavior.DRAFT,
             reply=d.draft,
             principle_ids=list(d.principle_ids),
             gold=list(case.gold_principles),
@@ -391,7 +392,7 @@ class Evaluator:
         mirror = self.parts.principles.mirror_question
         result.check(
             "sessions.wrap_up",
-            wrap.behavior.value == "wrap_up" and wrap.reply.rstrip().endswith(mirror),
+            wrap.behavior is Behavior.WRAP_UP and wrap.reply.rstrip().endswith(mirror),
             "no wrap-up ending with the mirror question",
             wrap.reply[-160:],
         )
@@ -444,9 +445,10 @@ class Evaluator:
 
     def _redirect_metrics(self, run: TierRun, add: Callable[..., None]) -> None:
         turns = [r for r in run.results if r.category in TURN_CATEGORIES]
-        tp = sum(r.expected == "redirect" and r.behavior == "redirect" for r in turns)
-        fp = sum(r.expected != "redirect" and r.behavior == "redirect" for r in turns)
-        fn = sum(r.expected == "redirect" and r.behavior != "redirect" for r in turns)
+        redirect = Behavior.REDIRECT
+        tp = sum(r.expected == redirect and r.behavior == redirect for r in turns)
+        fp = sum(r.expected != redirect and r.behavior == redirect for r in turns)
+        fn = sum(r.expected == redirect and r.behavior != redirect for r in turns)
         if tp + fp + fn == 0:
             return
         precision = tp / (tp + fp) if tp + fp else 1.0
@@ -507,7 +509,7 @@ class Evaluator:
         by_id = {c.id: c for c in cases}
         verdicts, errors = [], 0
         for r in run.results:
-            if r.behavior != "socratic_question" or not r.principle_ids or r.id not in by_id:
+            if r.behavior != Behavior.SOCRATIC or not r.principle_ids or r.id not in by_id:
                 continue
             v = self.judge.on_principle(by_id[r.id].last_user_text, r.reply, r.principle_ids[0])
             if v.verdict == "judge_error":

@@ -14,9 +14,9 @@ import secrets
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from enum import StrEnum
 from typing import Any, Literal
 
+from coach.behavior import CARE, Behavior, Recorded
 from coach.errors import CoachError
 from coach.guards.replies import GuardReport, ReplyContext, questions
 from coach.limits import Limits, readable
@@ -35,17 +35,6 @@ _PRINCIPLE_LINE = re.compile(r"^\s*\**principles?\**\s*[:=]\s*(.+?)\s*$", re.IGN
 CLOSE_SCORES = 0.03  # hits this close to the best count as ties: prefer an unexplored one
 
 
-class Behavior(StrEnum):
-    SOCRATIC = "socratic_question"
-    REDIRECT = "redirect"
-    CRISIS = "crisis_support"
-    CHECK_IN = "crisis_check_in"
-    WRAP_UP = "wrap_up"
-
-
-CARE = (Behavior.CRISIS.value, Behavior.CHECK_IN.value)
-
-
 class EmptyMessage(CoachError, ValueError):
     """The seller's message is empty."""
 
@@ -55,7 +44,7 @@ class Message:
     role: Role
     content: str
     principle_ids: tuple[str, ...] = ()
-    behavior: str | None = None
+    behavior: Recorded | None = None
 
 
 @dataclass(frozen=True)
@@ -383,16 +372,16 @@ class Coach:
             private=frozenset(private),
         )
 
-    def _care_by_text(self, text: str) -> str | None:
+    def _care_by_text(self, text: str) -> Behavior | None:
         """A plain transcript's care replies, recognised by the coach's own words, or a
         check-in by its plain question about suicide."""
         rules = self.parts.safety.rules
         said = " ".join(text.split())
         care = (rules.crisis_reply, rules.check_in_disclosed, *rules.crisis_follow_ups)
         if said in care or said in rules.danger_now_replies:
-            return Behavior.CRISIS.value
+            return Behavior.CRISIS
         if said in rules.check_in_held or _CHECK_IN_TEXT.search(text):
-            return Behavior.CHECK_IN.value
+            return Behavior.CHECK_IN
         return None
 
     def _infer_principles(self, coach_text: str) -> list[str]:

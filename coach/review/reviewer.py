@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from coach.behavior import Behavior
 from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
 from coach.guards.replies import ReplyContext, questions
@@ -285,7 +286,7 @@ class Reviewer:
             flags.append(Flag("blames_others", blame.evidence))
         if len(qs) > 1:
             flags.append(Flag("several_questions", " / ".join(qs)))
-        if not qs and t.behavior in (None, "socratic_question"):
+        if not qs and t.behavior in (None, Behavior.SOCRATIC):
             flags.append(Flag("no_question", text[:120]))
         cited = [p for p in t.principle_ids if p in self.parts.principles]
         if not cited and qs:
@@ -329,7 +330,7 @@ class Reviewer:
             flags=flags,
             questions=len(qs),
             open_questions=len(opens),
-            socratic=socratic if t.behavior in (None, "socratic_question") else None,
+            socratic=socratic if t.behavior in (None, Behavior.SOCRATIC) else None,
             relevant=relevant,
         )
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from coach.behavior import Recorded
 from coach.errors import CoachError, ServiceError
 
 
@@ -28,7 +29,7 @@ class TurnRecord:
     text: str
     created_at: str
     principle_ids: tuple[str, ...] = ()
-    behavior: str | None = None
+    behavior: Recorded | None = None
     guard: dict[str, Any] | None = None
     latency_ms: int | None = None
     notice: str | None = None
@@ -65,7 +66,7 @@ class TranscriptStore(Protocol):
         content: str,
         *,
         principle_ids: Sequence[str] = (),
-        behavior: str | None = None,
+        behavior: Recorded | None = None,
         guard: dict[str, Any] | None = None,
         latency_ms: int | None = None,
         notice: str | None = None,
