@@ -16,7 +16,7 @@ from coach.cases import Case, CaseFileError, load_cases
 from coach.challenge.drafting import ChallengeEngine, ChallengeRequest
 from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
-from coach.evaluation.judge import Judge, cohens_kappa
+from coach.evaluation.judge import Judge, Ruling, cohens_kappa
 from coach.evaluation.scoring import CaseResult, classify, score_turn
 from coach.guards.replies import Guards, calibrate, questions
 from coach.metrics import mean, ndcg_at_k, recall_at_k, reciprocal_rank
@@ -499,9 +499,9 @@ class Evaluator:
             if row["crisis"] or not row["principle_ids"]:
                 continue
             v = self.judge.on_principle(row["seller"], row["reply"], row["principle_ids"][0])
-            if v.verdict != "judge_error":
+            if v.verdict is not Ruling.ERROR:
                 labels.append(bool(row["labels"]["on_principle"]))
-                votes.append(v.verdict == "pass")
+                votes.append(v.verdict is Ruling.PASSED)
         kappa = cohens_kappa(labels, votes)
         bar = self.thresholds.get("judge.kappa_min_to_gate")
         trusted = kappa is not None and bar is not None and kappa >= bar.gate
@@ -512,11 +512,11 @@ class Evaluator:
             if r.behavior != Behavior.SOCRATIC or not r.principle_ids or r.id not in by_id:
                 continue
             v = self.judge.on_principle(by_id[r.id].last_user_text, r.reply, r.principle_ids[0])
-            if v.verdict == "judge_error":
+            if v.verdict is Ruling.ERROR:
                 errors += 1
                 continue
-            verdicts.append(v.verdict == "pass")
-            if v.verdict == "fail":
+            verdicts.append(v.verdict is Ruling.PASSED)
+            if v.verdict is Ruling.FAILED:
                 r.failures.append(
                     {"metric": "judge.on_principle", "reason": "judge", "evidence": v.evidence}
                 )

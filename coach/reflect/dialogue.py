@@ -67,12 +67,12 @@ class TurnResult:
     principle_ids: tuple[str, ...]
     focus_principle: str | None
     guard: GuardOutcome
-    tier: str
+    tier: Tier
     model: str
     latency_ms: int
     notice: str | None = None
     resources: tuple[str, ...] = ()
-    triage: str = "ok"
+    triage: Verdict = Verdict.OK
     triage_evidence: str = ""
     stage: str | None = None
     evidence: str | None = None  # what the reply takes up from the seller's message
@@ -80,8 +80,10 @@ class TurnResult:
     retrieved: tuple[str, ...] = ()  # what retrieval offered this turn, best first
 
     def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
+        out = asdict(self)  # enums as plain strings, as the JSON has always had them
         out["behavior"] = self.behavior.value
+        out["tier"] = self.tier.value
+        out["triage"] = self.triage.value
         out["principle_ids"] = list(self.principle_ids)
         out["resources"] = list(self.resources)
         out["retrieved"] = list(self.retrieved)
@@ -310,7 +312,7 @@ class Coach:
             guard=GuardOutcome(
                 model_passed=None, final_passed=report.passed, checks=report.as_dict()
             ),
-            tier=self.parts.chat.tier.value,
+            tier=self.parts.chat.tier,
             model=self.parts.chat.model_name,
             latency_ms=self._ms(start),
         )
@@ -486,7 +488,7 @@ class Coach:
             principle_ids=(principle_id,),
             focus_principle=principle_id,
             guard=GuardOutcome(model_passed=None, final_passed=True),
-            tier=Tier.SCRIPTED.value,
+            tier=Tier.SCRIPTED,
             model="curated questions",
             latency_ms=0,
             notice=notice,
@@ -527,7 +529,7 @@ class Coach:
             model_checks=guard.model_checks,
         )
         base = {
-            "tier": self.parts.chat.tier.value,
+            "tier": self.parts.chat.tier,
             "model": self.parts.chat.model_name,
         }
         fields = {**asdict(scripted), **base, **changes}
@@ -652,7 +654,7 @@ class Coach:
                         checks=report.as_dict(),
                         model_checks=attempts,
                     ),
-                    tier=self.parts.chat.tier.value,
+                    tier=self.parts.chat.tier,
                     model=self.parts.chat.model_name,
                     latency_ms=self._ms(start),
                     stage=stage,
@@ -819,14 +821,14 @@ class Coach:
             guard=GuardOutcome(
                 model_passed=None, final_passed=report.passed, checks=report.as_dict()
             ),
-            tier=self.parts.chat.tier.value,
+            tier=self.parts.chat.tier,
             model=self.parts.chat.model_name,
             latency_ms=self._ms(start),
             # Care comes first; a seller writing in another language is told, after it, that
             # the coach works in English.
             notice=None if triage.language.english else rules.language_reply,
             resources=rules.resources,
-            triage=triage.verdict.value if triage.verdict.risk else Verdict.CRISIS.value,
+            triage=triage.verdict if triage.verdict.risk else Verdict.CRISIS,
             triage_evidence=triage.matched,
         )
 
@@ -837,10 +839,10 @@ class Coach:
             principle_ids=(),
             focus_principle=None,
             guard=GuardOutcome(model_passed=None, final_passed=True),
-            tier=self.parts.chat.tier.value,
+            tier=self.parts.chat.tier,
             model=self.parts.chat.model_name,
             latency_ms=self._ms(start),
-            triage=triage.verdict.value,
+            triage=triage.verdict,
             triage_evidence=triage.matched,
         )
 
