@@ -6,6 +6,7 @@ import streamlit as st
 
 from coach.behavior import Behavior
 from coach.challenge.drafting import ChallengeRequest, DraftReport, DraftResult
+from coach.challenge.options import CHANNELS, TONES
 from coach.errors import CoachError
 from coach.transcripts import StoreError
 from views import sidebar
@@ -47,7 +48,7 @@ def _follow_the_draft() -> None:
 
 def _draft(svc: Services) -> None:
     engine = svc.challenge
-    channels = engine.script.spec.channels
+    channels = engine.channels
     _follow_the_draft()
     situation = st.text_area(
         "Your team's situation, in your words",
@@ -56,8 +57,8 @@ def _draft(svc: Services) -> None:
         placeholder="e.g. We missed Q3 by 20%, there's a lot of finger-pointing and morale is low.",
     )
     c1, c2 = st.columns(2)
-    channel = c1.radio("Channel", ["slack", "email"], horizontal=True, key="challenge_channel")
-    tone = c2.radio("Tone", ["warm", "direct"], horizontal=True, key="challenge_tone")
+    channel = c1.radio("Channel", CHANNELS, horizontal=True, key="challenge_channel")
+    tone = c2.radio("Tone", TONES, horizontal=True, key="challenge_tone")
     spec = channels[channel]
     words = st.slider(
         "Length (words)",
@@ -74,8 +75,8 @@ def _draft(svc: Services) -> None:
     if st.button("Draft it", type="primary", key="challenge_draft"):
         request = ChallengeRequest(
             situation=situation,
-            channel=channel,  # type: ignore[arg-type]
-            tone=tone,  # type: ignore[arg-type]
+            channel=channel,
+            tone=tone,
             words=words,
             commitment=answers.get("go-first") or None,
             sacrifice=answers.get("eat-last") or None,
@@ -164,7 +165,7 @@ def _check(svc: Services) -> None:
     text = st.text_area(
         "Paste your draft", key="check_text", height=220, max_chars=svc.settings.max_message_chars
     )
-    channel = st.radio("Channel", ["slack", "email"], horizontal=True, key="check_channel")
+    channel = st.radio("Channel", CHANNELS, horizontal=True, key="check_channel")
     checked = st.session_state.get(CHECKED)  # (text, channel) last checked
     if st.button("Check it", key="check_run"):
         checked = (text, channel)
@@ -174,7 +175,7 @@ def _check(svc: Services) -> None:
         return  # results stay until the draft itself changes
     st.session_state[CHECKED] = checked
     try:
-        report = svc.challenge.check_draft(text, channel)  # type: ignore[arg-type]
+        report = svc.challenge.check_draft(text, channel)
     except CoachError as exc:
         st.warning(str(exc))
         return

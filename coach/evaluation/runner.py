@@ -14,6 +14,7 @@ from typing import Any
 from coach.behavior import Behavior
 from coach.cases import Case, CaseFileError, load_cases
 from coach.challenge.drafting import ChallengeEngine, ChallengeRequest
+from coach.challenge.options import CHANNELS, TONES
 from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
 from coach.evaluation.judge import Judge, Ruling, cohens_kappa
@@ -300,12 +301,12 @@ class Evaluator:
         channel = extra.get("channel", "slack")
         request = ChallengeRequest(
             situation=case.last_user_text,
-            channel=channel if channel in ("slack", "email") else "slack",
-            tone=extra.get("tone", "warm") if extra.get("tone") in ("warm", "direct") else "warm",
+            channel=channel if channel in CHANNELS else "slack",
+            tone=extra.get("tone", "warm") if extra.get("tone") in TONES else "warm",
             words=extra.get("words"),
             commitment=extra.get("commitment"),
         )
-        spec = self.challenge.script.spec.channels[request.channel]
+        spec = self.challenge.channels[request.channel]
         if request.words is not None and not spec.min_words <= request.words <= spec.max_words:
             request = ChallengeRequest(**{**request.__dict__, "words": None})
         d = self.challenge.draft(request)
@@ -331,7 +332,7 @@ class Evaluator:
             ", ".join(f"{f.name}: {f.detail}" for f in failed),
             failed[0].sentence if failed else "",
         )
-        mirror = self.challenge.script.spec.mirror
+        mirror = self.challenge.mirror
         body = [line for line in d.draft.strip().splitlines() if line.strip()]
         # An email ends with its sign-off; the question must close the message above it.
         closing = body[-1] if body and mirror in body[-1] else body[-2] if len(body) > 1 else ""
