@@ -269,9 +269,8 @@ def cmd_transcripts(args: argparse.Namespace) -> int:
         elif not sessions:
             print("No sessions yet.")
         for s in [] if args.json else sessions:
-            when = s.started_at[:16].replace("T", " ")
             title = for_terminal(s.title or "")
-            print(f"{s.id}  {when}  {s.mode:<9} {s.turn_count:>3} turns  {title}")
+            print(f"{s.id}  {s.started_label}  {s.mode:<9} {s.turn_count:>3} turns  {title}")
         return 0
     if not args.id:
         raise CliError(f"`coach transcripts {args.action}` needs a session id.")

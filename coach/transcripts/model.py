@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from coach.behavior import Recorded
@@ -46,6 +47,17 @@ class SessionRecord:
     title: str | None = None
     ended_at: str | None = None
     turn_count: int = 0
+
+    @property
+    def started_label(self) -> str:
+        """When it started, to the minute, as every list of sessions shows it: "2026-11-20 09:00"
+        (the stored time, UTC, as it is written)."""
+        return self.started_at[:16].replace("T", " ")
+
+    @property
+    def started_minute(self) -> datetime:
+        """The minute it started, for charts; naive, like the time shown."""
+        return datetime.fromisoformat(self.started_at[:16])
 
 
 @dataclass(frozen=True)
