@@ -377,7 +377,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         transcript = store.get(_resolve_session(store, args.session))
     elif args.file:
         transcript = read_transcript(
-            _read_file(args.file, "transcript"), Path(args.file).name, reviewer.rules.max_bytes
+            _read_file(args.file, "transcript"), Path(args.file).name, reviewer.max_bytes
         )
     else:
         raise CliError("Give a transcript file (or - for stdin), or --session ID.")
