@@ -143,7 +143,7 @@ def _save(svc: Services, result: DraftResult, revision: str | None = None) -> No
     if result.request is None:
         return
     try:
-        sid = svc.store.start_session("challenge", result.tier, result.model)
+        sid = svc.store.start_session("challenge", result.tier.value, result.model)
         ask = result.request.situation + (f"\n\nRevision: {revision}" if revision else "")
         svc.store.add_turn(sid, "user", ask)
         svc.store.add_turn(

@@ -21,6 +21,7 @@ from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
 from coach.guards.replies import sentences
 from coach.limits import Limits
+from coach.llm.tiers import Tier
 from coach.parts import CoachParts
 
 _PRINCIPLE_LINE = re.compile(r"^\s*\**principles?\**\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.M)
@@ -143,7 +144,7 @@ class DraftResult:
     draft: str
     principle_ids: tuple[str, ...]
     report: DraftReport
-    tier: str
+    tier: Tier
     model: str
     latency_ms: int
     model_passed: bool | None = None  # None: no model wrote it
@@ -157,7 +158,7 @@ class DraftResult:
             "draft": self.draft,
             "principle_ids": list(self.principle_ids),
             "checks": self.report.as_dict(),
-            "tier": self.tier,
+            "tier": self.tier.value,
             "model": self.model,
             "model_passed": self.model_passed,
             "fallback": self.fallback,
@@ -238,7 +239,7 @@ class ChallengeEngine:
             composed,
             tuple(ids),
             self.check_draft(composed, request.channel),
-            self.parts.chat.tier.value,
+            self.parts.chat.tier,
             self.parts.chat.model_name,
             self._ms(start),
             request=request,
@@ -524,7 +525,7 @@ class ChallengeEngine:
                         draft,
                         tuple(declared),
                         report,
-                        self.parts.chat.tier.value,
+                        self.parts.chat.tier,
                         self.parts.chat.model_name,
                         self._ms(start),
                         model_passed=model_passed,
