@@ -8,13 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from coach.behavior import Behavior
 from coach.datafiles import first_problem
 from coach.errors import CoachError
 
 Category = Literal["reflection", "multi_turn", "off_topic", "injection", "crisis", "challenge"]
-Behavior = Literal[
-    "socratic_question", "redirect", "crisis_support", "crisis_check_in", "draft_message", "wrap_up"
-]
 
 
 class CaseFileError(CoachError, ValueError):

@@ -8,11 +8,13 @@ import sys
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from coach.challenge.options import CHANNELS, TONES, Channel
 from coach.errors import CoachError
 from coach.inert import for_terminal
 from coach.limits import readable
+from coach.llm.tiers import TIER_NAMES
 from coach.settings import PROJECT_ROOT, Settings
 
 DEFAULT_DATASETS = PROJECT_ROOT / "evals" / "datasets"
@@ -158,7 +160,8 @@ def cmd_reply(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from coach.reflect.dialogue import Behavior, Message
+    from coach.behavior import Behavior
+    from coach.reflect.dialogue import Message
     from coach.wiring import build_coach, build_parts
 
     settings = _settings(args)
@@ -266,9 +269,8 @@ def cmd_transcripts(args: argparse.Namespace) -> int:
         elif not sessions:
             print("No sessions yet.")
         for s in [] if args.json else sessions:
-            when = s.started_at[:16].replace("T", " ")
             title = for_terminal(s.title or "")
-            print(f"{s.id}  {when}  {s.mode:<9} {s.turn_count:>3} turns  {title}")
+            print(f"{s.id}  {s.started_label}  {s.mode:<9} {s.turn_count:>3} turns  {title}")
         return 0
     if not args.id:
         raise CliError(f"`coach transcripts {args.action}` needs a session id.")
@@ -346,7 +348,7 @@ def cmd_check_draft(args: argparse.Namespace) -> int:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CliError(f"{args.file} is not UTF-8 text; save it as UTF-8.") from None
-    channel: Literal["slack", "email"] = args.channel or (
+    channel: Channel = args.channel or (
         "email" if text.lstrip().lower().startswith("subject:") else "slack"
     )
     parts, settings = _parts(args)
@@ -375,7 +377,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         transcript = store.get(_resolve_session(store, args.session))
     elif args.file:
         transcript = read_transcript(
-            _read_file(args.file, "transcript"), Path(args.file).name, reviewer.rules.max_bytes
+            _read_file(args.file, "transcript"), Path(args.file).name, reviewer.max_bytes
         )
     else:
         raise CliError("Give a transcript file (or - for stdin), or --session ID.")
@@ -478,13 +480,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_retrieve)
 
     p = sub.add_parser("chat", help="an interactive reflection in the terminal")
-    p.add_argument("--tier", choices=["auto", "openai", "local", "scripted"], help="chat tier")
+    p.add_argument("--tier", choices=TIER_NAMES, help="chat tier")
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("reply", help='answer the last user turn of {"turns": [...]} read on stdin')
     p.add_argument("--json", action="store_true", help="print the full result object as JSON")
     p.add_argument("--wrap-up", action="store_true", help="give the wrap-up instead of a turn")
-    p.add_argument("--tier", choices=["auto", "openai", "local", "scripted"], help="chat tier")
+    p.add_argument("--tier", choices=TIER_NAMES, help="chat tier")
     p.set_defaults(func=cmd_reply)
 
     p = sub.add_parser("transcripts", help="list, export or delete saved sessions")
@@ -497,19 +499,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("challenge", help="draft a manager's Pivot to Leadership challenge")
     p.add_argument("situation", nargs="+", help="the team's situation in your words ('-': stdin)")
-    p.add_argument("--channel", choices=["slack", "email"], default="slack")
+    p.add_argument("--channel", choices=CHANNELS, default="slack")
     p.add_argument("--words", type=int, help="target length in words")
-    p.add_argument("--tone", choices=["warm", "direct"], default="warm")
+    p.add_argument("--tone", choices=TONES, default="warm")
     p.add_argument("--commitment", help="what you will do first yourself")
     p.add_argument("--json", action="store_true", help='print {"draft", "principle_ids", "checks"}')
-    p.add_argument("--tier", choices=["auto", "openai", "local", "scripted"], help="chat tier")
+    p.add_argument("--tier", choices=TIER_NAMES, help="chat tier")
     p.set_defaults(func=cmd_challenge)
 
     p = sub.add_parser("check-draft", help="check a challenge message against the principles")
     p.add_argument("file", help="the draft ('-': stdin)")
-    p.add_argument(
-        "--channel", choices=["slack", "email"], help="default: email if it has a Subject: line"
-    )
+    p.add_argument("--channel", choices=CHANNELS, help="default: email if it has a Subject: line")
     p.add_argument("--json", action="store_true", help="print the checks as JSON")
     p.set_defaults(func=cmd_check_draft)
 

@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     )
 
     # -- chat models -----------------------------------------------------------------------------
+    # Any text loads (and any spelling of a name): an unknown tier is refused, naming the ones
+    # there are, when a model is built (coach.llm.tiers.resolve_tier), so the commands that use
+    # no model still run.
     tier: str = Field(
         default="auto",
         description="Chat tier: auto, openai, local or scripted. auto picks openai when a key or "

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from coach.behavior import Behavior
 from coach.challenge.drafting import ChallengeRequest, DraftReport, DraftResult
+from coach.challenge.options import CHANNELS, TONES
 from coach.errors import CoachError
 from coach.transcripts import StoreError
 from views import sidebar
@@ -46,7 +48,7 @@ def _follow_the_draft() -> None:
 
 def _draft(svc: Services) -> None:
     engine = svc.challenge
-    channels = engine.script.spec.channels
+    channels = engine.channels
     _follow_the_draft()
     situation = st.text_area(
         "Your team's situation, in your words",
@@ -55,8 +57,8 @@ def _draft(svc: Services) -> None:
         placeholder="e.g. We missed Q3 by 20%, there's a lot of finger-pointing and morale is low.",
     )
     c1, c2 = st.columns(2)
-    channel = c1.radio("Channel", ["slack", "email"], horizontal=True, key="challenge_channel")
-    tone = c2.radio("Tone", ["warm", "direct"], horizontal=True, key="challenge_tone")
+    channel = c1.radio("Channel", CHANNELS, horizontal=True, key="challenge_channel")
+    tone = c2.radio("Tone", TONES, horizontal=True, key="challenge_tone")
     spec = channels[channel]
     words = st.slider(
         "Length (words)",
@@ -73,8 +75,8 @@ def _draft(svc: Services) -> None:
     if st.button("Draft it", type="primary", key="challenge_draft"):
         request = ChallengeRequest(
             situation=situation,
-            channel=channel,  # type: ignore[arg-type]
-            tone=tone,  # type: ignore[arg-type]
+            channel=channel,
+            tone=tone,
             words=words,
             commitment=answers.get("go-first") or None,
             sacrifice=answers.get("eat-last") or None,
@@ -141,7 +143,7 @@ def _save(svc: Services, result: DraftResult, revision: str | None = None) -> No
     if result.request is None:
         return
     try:
-        sid = svc.store.start_session("challenge", result.tier, result.model)
+        sid = svc.store.start_session("challenge", result.tier.value, result.model)
         ask = result.request.situation + (f"\n\nRevision: {revision}" if revision else "")
         svc.store.add_turn(sid, "user", ask)
         svc.store.add_turn(
@@ -149,7 +151,7 @@ def _save(svc: Services, result: DraftResult, revision: str | None = None) -> No
             "assistant",
             result.draft,
             principle_ids=result.principle_ids,
-            behavior="draft_message",
+            behavior=Behavior.DRAFT,
             guard=result.report.as_dict(),
             latency_ms=result.latency_ms,
             notice=result.notice,
@@ -163,7 +165,7 @@ def _check(svc: Services) -> None:
     text = st.text_area(
         "Paste your draft", key="check_text", height=220, max_chars=svc.settings.max_message_chars
     )
-    channel = st.radio("Channel", ["slack", "email"], horizontal=True, key="check_channel")
+    channel = st.radio("Channel", CHANNELS, horizontal=True, key="check_channel")
     checked = st.session_state.get(CHECKED)  # (text, channel) last checked
     if st.button("Check it", key="check_run"):
         checked = (text, channel)
@@ -173,7 +175,7 @@ def _check(svc: Services) -> None:
         return  # results stay until the draft itself changes
     st.session_state[CHECKED] = checked
     try:
-        report = svc.challenge.check_draft(text, channel)  # type: ignore[arg-type]
+        report = svc.challenge.check_draft(text, channel)
     except CoachError as exc:
         st.warning(str(exc))
         return

@@ -295,8 +295,7 @@ def _past_sessions(svc: Services) -> None:
             st.caption("None yet. Each reflection is saved here as you write it.")
             return
         for s in past:
-            when = s.started_at[:16].replace("T", " ")
-            text = f"{when} · {label(s.title or '(empty)', 60)}"
+            text = f"{s.started_label} · {label(s.title or '(empty)', 60)}"
             if st.button(text, key=f"open_{s.id}", width="stretch"):
                 st.session_state[VIEWING] = s.id
                 st.rerun()
@@ -310,7 +309,7 @@ def _read_only(svc: Services, session_id: str) -> None:
         st.warning("That session no longer exists.")
         return
     s = transcript.session
-    st.info(f"Read-only: a past reflection from {s.started_at[:16].replace('T', ' ')} ({s.tier}).")
+    st.info(f"Read-only: a past reflection from {s.started_label} ({s.tier}).")
     for t in transcript.turns:
         item = {
             "role": t.role,

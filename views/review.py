@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from coach.review.reviewer import Review, ReviewInputError, read_transcript, to_markdown
-from coach.transcripts import SessionNotFound, Transcript
+from coach.transcripts import SessionNotFound, SessionRecord, Transcript
 from views import sidebar
 from views.services import Services, load
 from views.text import label, plain
@@ -39,19 +37,21 @@ def render() -> None:
 
 def _pick(svc: Services) -> Transcript | None:
     source = st.radio("Transcript", SOURCES, horizontal=True, key="review_source")
-    limit = svc.reviewer.rules.max_bytes
+    limit = svc.reviewer.max_bytes
     try:
         if source == SOURCES[0]:
             sessions = svc.store.list_sessions(limit=200, mode="reflect")
             if not sessions:
                 st.info("No saved reflections yet; upload or paste a transcript instead.")
                 return None
-            labels = {
-                f"{s.started_at[:16].replace('T', ' ')} · {s.title or '(empty)'}": s.id
-                for s in sessions
-            }
-            choice = st.selectbox("Session", list(labels), key="review_session")
-            return svc.store.get(labels[choice]) if choice else None
+            by_id = {s.id: s for s in sessions}
+            choice = st.selectbox(
+                "Session",
+                list(by_id),
+                format_func=lambda sid: _session_label(by_id[sid]),
+                key="review_session",
+            )
+            return svc.store.get(choice) if choice else None
         if source == SOURCES[1]:
             upload = st.file_uploader(
                 "A JSON export from this app, or text with Seller:/Coach: prefixes",
@@ -63,7 +63,7 @@ def _pick(svc: Services) -> Transcript | None:
             "Paste a transcript (Seller:/Coach: or User:/Assistant: at the start of each turn)",
             key="review_paste",
             height=200,
-            max_chars=svc.reviewer.rules.max_bytes,
+            max_chars=limit,
         )
         # The transcript stays reviewed until the text changes: the reruns a download or a
         # tab switch cause must not take it away.
@@ -79,34 +79,34 @@ def _pick(svc: Services) -> Transcript | None:
 
 def _show(svc: Services, review: Review) -> None:
     s = review.scorecard
-    if s["crisis"]:
+    if s.crisis:
         st.error("The seller used crisis language in this session: check on them first.")
     a, b, c = st.columns(3)
     a.metric(
         "Principle fidelity",
-        _pct(s["principle_fidelity"]),
+        _pct(s.principle_fidelity),
         help="Coach questions that take up what the seller raised.",
     )
     b.metric(
         "Socratic quality",
-        _pct(s["socratic_quality"]),
+        _pct(s.socratic_quality),
         help="Coach turns with one open, non-leading question and no advice.",
     )
-    trend = s["blame_to_ownership"]
+    trend = s.blame_to_ownership
     c.metric(
         "Blame to ownership",
-        "n/a" if trend["trend"] is None else f"{trend['trend']:+.1f}",
+        "n/a" if trend.trend is None else f"{trend.trend:+.1f}",
         help="Ownership minus blame language per seller turn, second half against first.",
     )
-    if trend["direction"]:
-        c.caption(trend["direction"])
-    if trend["per_seller_turn"]:
+    if trend.direction:
+        c.caption(trend.direction)
+    if trend.per_seller_turn:
         st.caption("Ownership minus blame, seller turn by turn")
         st.bar_chart(
             pd.DataFrame(
                 {
-                    "seller turn": range(1, len(trend["per_seller_turn"]) + 1),
-                    "ownership - blame": trend["per_seller_turn"],
+                    "seller turn": range(1, len(trend.per_seller_turn) + 1),
+                    "ownership - blame": list(trend.per_seller_turn),
                 }
             ),
             x="seller turn",
@@ -115,16 +115,16 @@ def _show(svc: Services, review: Review) -> None:
         )
     titles = svc.parts.principles
     st.markdown(
-        "**Explored:** " + plain(", ".join(titles.get(p).title for p in s["explored"]) or "none")
+        "**Explored:** " + plain(", ".join(titles.get(p).title for p in s.explored) or "none")
     )
     st.markdown(
         "**Never explored:** "
-        + plain(", ".join(titles.get(p).title for p in s["never_explored"]) or "none")
+        + plain(", ".join(titles.get(p).title for p in s.never_explored) or "none")
     )
     if review.suggestions:
         st.markdown("**Suggested next questions**")
         for q in review.suggestions:
-            st.markdown(f"- {plain(q['question'])} *({plain(q['title'])})*")
+            st.markdown(f"- {plain(q.question)} *({plain(q.title)})*")
     st.markdown("**Turn by turn**")
     for t in review.turns:
         who = "Seller" if t.role == "seller" else "Coach"
@@ -153,24 +153,26 @@ def _over_time(svc: Services) -> None:
     if len(sessions) < 2:
         st.info("This needs at least two saved reflections.")
         return
-    labels = {
-        f"{s.started_at[:16].replace('T', ' ')} · {s.title or '(empty)'}": s.id for s in sessions
-    }
+    by_id = {s.id: s for s in sessions}
     chosen = st.multiselect(
-        "Sessions of one seller", list(labels), default=list(labels)[-6:], key="review_many"
+        "Sessions of one seller",
+        list(by_id),
+        default=list(by_id)[-6:],
+        format_func=lambda sid: _session_label(by_id[sid]),
+        key="review_many",
     )
     if not chosen:
         return
     rows = []
-    for name in chosen:
-        review = svc.reviewer.review(svc.store.get(labels[name]))
-        when = datetime.fromisoformat(name.split(" · ")[0]).strftime("%d %b %H:%M")
+    for sid in chosen:
+        review = svc.reviewer.review(svc.store.get(sid))
+        when = by_id[sid].started_minute.strftime("%d %b %H:%M")
         for pid in svc.parts.principles.ids:
             rows.append(
                 {
                     "session": when,
                     "principle": svc.parts.principles.get(pid).title,
-                    "explored": pid in review.scorecard["explored"],
+                    "explored": pid in review.scorecard.explored,
                 }
             )
     frame = pd.DataFrame(rows)
@@ -196,6 +198,10 @@ def _over_time(svc: Services) -> None:
         "**Keeps avoiding:** "
         + plain(", ".join(avoided) or "nothing: every principle came up at least once")
     )
+
+
+def _session_label(s: SessionRecord) -> str:
+    return f"{s.started_label} · {s.title or '(empty)'}"
 
 
 def _pct(value: float | None) -> str:

@@ -9,21 +9,21 @@ prompts/challenge_draft.md and is held to the same checks, falling back to the c
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from coach.challenge.options import TONES, Channel, Tone
 from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
 from coach.guards.replies import sentences
 from coach.limits import Limits
+from coach.llm.tiers import Tier
 from coach.parts import CoachParts
 
-Channel = Literal["slack", "email"]
-Tone = Literal["warm", "direct"]
 _PRINCIPLE_LINE = re.compile(r"^\s*\**principles?\**\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.M)
 
 
@@ -35,7 +35,9 @@ class ChallengeInputError(CoachError, ValueError):
     """The manager's request cannot be drafted (empty situation, bad length...)."""
 
 
-class _ChannelSpec(BaseModel):
+class ChannelSpec(BaseModel):
+    """How long a message on one channel may be, in words."""
+
     min_words: int
     max_words: int
     default_words: int
@@ -74,15 +76,15 @@ class _ChallengeFile(BaseModel):
 
     questions: list[_Question] = Field(max_length=2)
     mirror: str
-    channels: dict[str, _ChannelSpec]
-    openings: dict[str, _Opening]
+    channels: dict[Channel, ChannelSpec]
+    openings: dict[Tone, _Opening]
     fact_patterns: list[str]
     never_quote_patterns: list[str]
-    turn: dict[str, str]
+    turn: dict[Tone, str]
     principles: dict[str, _PrincipleLines]
     go_first: dict[str, str]
-    invitation: dict[str, str]
-    closings: dict[str, str]
+    invitation: dict[Channel, str]
+    closings: dict[Tone, str]
     email: _Email
     checks: _Checks
 
@@ -142,7 +144,7 @@ class DraftResult:
     draft: str
     principle_ids: tuple[str, ...]
     report: DraftReport
-    tier: str
+    tier: Tier
     model: str
     latency_ms: int
     model_passed: bool | None = None  # None: no model wrote it
@@ -156,7 +158,7 @@ class DraftResult:
             "draft": self.draft,
             "principle_ids": list(self.principle_ids),
             "checks": self.report.as_dict(),
-            "tier": self.tier,
+            "tier": self.tier.value,
             "model": self.model,
             "model_passed": self.model_passed,
             "fallback": self.fallback,
@@ -197,6 +199,16 @@ class ChallengeEngine:
         self.script = script  # the manager's composer and draft checks, not the seller's
         self.k = k  # principles a draft may rest on
 
+    @property
+    def channels(self) -> Mapping[Channel, ChannelSpec]:
+        """The channels a draft can be written for, with their lengths in words."""
+        return self.script.spec.channels
+
+    @property
+    def mirror(self) -> str:
+        """The question every challenge closes with."""
+        return self.script.spec.mirror
+
     # -- before drafting ------------------------------------------------------------------------
 
     def questions(self) -> list[tuple[str, str]]:
@@ -227,7 +239,7 @@ class ChallengeEngine:
             composed,
             tuple(ids),
             self.check_draft(composed, request.channel),
-            self.parts.chat.tier.value,
+            self.parts.chat.tier,
             self.parts.chat.model_name,
             self._ms(start),
             request=request,
@@ -242,7 +254,7 @@ class ChallengeEngine:
         text = instruction.strip().lower()
         if not text:
             raise ChallengeInputError("Say how to revise it, e.g. shorter, warmer, more direct.")
-        spec = self.script.spec.channels[request.channel]
+        spec = self.channels[request.channel]
         words = request.words or spec.default_words
         changed = request
         if "shorter" in text or "shorten" in text or "briefer" in text:
@@ -380,7 +392,7 @@ class ChallengeEngine:
             )
         )
         n = _words(body)
-        spec = self.script.spec.channels[channel]
+        spec = self.channels[channel]
         findings.append(
             Finding(
                 "length",
@@ -407,11 +419,11 @@ class ChallengeEngine:
         if not request.situation or not request.situation.strip():
             raise ChallengeInputError("Describe your team's situation in a sentence or two first.")
         self.limits.message(request.situation, "The situation")
-        if request.channel not in self.script.spec.channels:
+        if request.channel not in self.channels:
             raise ChallengeInputError("The channel must be slack or email.")
-        if request.tone not in ("warm", "direct"):
+        if request.tone not in TONES:  # a request is a plain dataclass: nothing checked it yet
             raise ChallengeInputError("The tone must be warm or direct.")
-        spec = self.script.spec.channels[request.channel]
+        spec = self.channels[request.channel]
         if request.words is not None and not spec.min_words <= request.words <= spec.max_words:
             raise ChallengeInputError(
                 f"For {request.channel}, choose between {spec.min_words} and "
@@ -477,7 +489,7 @@ class ChallengeEngine:
         from langchain_core.messages import HumanMessage, SystemMessage
 
         assert self.parts.chat.model is not None
-        spec = self.script.spec.channels[request.channel]
+        spec = self.channels[request.channel]
         words = request.words or spec.default_words
         prompt = self.parts.prompts.render(
             "challenge_draft",
@@ -491,7 +503,7 @@ class ChallengeEngine:
             principles="\n".join(
                 f'- {pid}: "{self.parts.principles.get(pid).source_quote}"' for pid in ids
             ),
-            mirror=self.script.spec.mirror,
+            mirror=self.mirror,
             revision=revision or "(first draft)",
         )
         messages: list[Any] = [
@@ -513,7 +525,7 @@ class ChallengeEngine:
                         draft,
                         tuple(declared),
                         report,
-                        self.parts.chat.tier.value,
+                        self.parts.chat.tier,
                         self.parts.chat.model_name,
                         self._ms(start),
                         model_passed=model_passed,
@@ -526,7 +538,7 @@ class ChallengeEngine:
                     HumanMessage(
                         "Your draft failed these checks: " + ", ".join(failed) + ". Rewrite it "
                         f"in {spec.min_words}-{spec.max_words} words, blaming no one, with the "
-                        f"manager going first, ending with: {self.script.spec.mirror} Then the "
+                        f"manager going first, ending with: {self.mirror} Then the "
                         "PRINCIPLES line."
                     )
                 )

@@ -14,19 +14,30 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from coach.llm.prompts import PromptLibrary
 from coach.principles import PrincipleSet, normalize_space
 
-JUDGE_ERROR = "judge_error"
+
+class Ruling(StrEnum):
+    PASSED = "pass"
+    FAILED = "fail"
+    ERROR = "judge_error"  # never a pass, never a fail
+
+
+JUDGE_ERROR = Ruling.ERROR
 
 
 @dataclass(frozen=True)
-class Verdict:
-    verdict: str  # "pass" | "fail" | "judge_error"
+class JudgeRuling:
+    """The judge's answer on one reply. (Not the safety triage's Verdict, which classifies the
+    seller's message.)"""
+
+    verdict: Ruling
     evidence: str = ""
-    votes: tuple[str, ...] = ()
+    votes: tuple[Ruling, ...] = ()
 
 
 def cohens_kappa(a: Sequence[bool], b: Sequence[bool]) -> float | None:
@@ -51,9 +62,9 @@ class Judge:
         self.principles = principles
         self.votes = votes
 
-    def on_principle(self, seller: str, reply: str, principle_id: str) -> Verdict:
+    def on_principle(self, seller: str, reply: str, principle_id: str) -> JudgeRuling:
         if principle_id not in self.principles:
-            return Verdict(JUDGE_ERROR, f"unknown principle {principle_id!r}")
+            return JudgeRuling(JUDGE_ERROR, f"unknown principle {principle_id!r}")
         p = self.principles.get(principle_id)
         prompt = self.prompts.render(
             "judge_on_principle",
@@ -69,31 +80,31 @@ class Judge:
         valid = [a for a in answers if a.verdict != JUDGE_ERROR]
         votes = tuple(a.verdict for a in answers)
         if len(valid) * 2 <= self.votes:  # no majority of valid answers
-            return Verdict(JUDGE_ERROR, "most answers were unusable", votes)
+            return JudgeRuling(JUDGE_ERROR, "most answers were unusable", votes)
         winner, count = Counter(a.verdict for a in valid).most_common(1)[0]
         if count * 2 <= self.votes:
-            return Verdict(JUDGE_ERROR, "no majority", votes)
+            return JudgeRuling(JUDGE_ERROR, "no majority", votes)
         evidence = next(a.evidence for a in valid if a.verdict == winner)
-        return Verdict(winner, evidence, votes)
+        return JudgeRuling(winner, evidence, votes)
 
-    def _ask(self, prompt: str, source: str) -> Verdict:
+    def _ask(self, prompt: str, source: str) -> JudgeRuling:
         try:
             raw = str(self.model.invoke(prompt).content)
         except Exception as exc:
-            return Verdict(JUDGE_ERROR, type(exc).__name__)
+            return JudgeRuling(JUDGE_ERROR, type(exc).__name__)
         match = re.search(r"\{.*\}", raw, re.S)
         try:
             data = json.loads(match.group(0)) if match else None
         except json.JSONDecodeError:
             data = None
         if not isinstance(data, dict):
-            return Verdict(JUDGE_ERROR, "not JSON")
+            return JudgeRuling(JUDGE_ERROR, "not JSON")
         verdict, evidence = data.get("verdict"), data.get("evidence")
         if verdict not in ("pass", "fail") or not isinstance(evidence, str) or not evidence.strip():
-            return Verdict(JUDGE_ERROR, "no verdict or no evidence")
+            return JudgeRuling(JUDGE_ERROR, "no verdict or no evidence")
         if normalize_space(evidence).lower().strip(" .\"'") not in source:
-            return Verdict(JUDGE_ERROR, f"evidence not in the principle: {evidence[:80]}")
-        return Verdict(verdict, evidence)
+            return JudgeRuling(JUDGE_ERROR, f"evidence not in the principle: {evidence[:80]}")
+        return JudgeRuling(Ruling(verdict), evidence)  # a pass or a fail, checked above
 
 
 def build_judge(settings: Any, prompts: PromptLibrary, principles: PrincipleSet) -> Judge | None:

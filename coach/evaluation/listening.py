@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coach.behavior import Behavior
 from coach.datafiles import read_jsonl
 from coach.guards.replies import questions
-from coach.reflect.dialogue import Behavior, Coach, Message, TurnResult
+from coach.reflect.dialogue import Coach, Message, TurnResult
 
 PARROT_WORDS = 6
 CONTINUING = ("insight", "commitment", "vague")
@@ -176,7 +177,7 @@ class ListeningReport:
             known = [v for v in values if v is not None]
             return sum(known), len(known)
 
-        coached = [t for t in self.turns if t.behavior == Behavior.SOCRATIC.value]
+        coached = [t for t in self.turns if t.behavior == Behavior.SOCRATIC]
         return {
             "takes_up": count([t.takes_up for t in coached]),
             "parroting": count([t.parrot_run >= PARROT_WORDS for t in coached]),

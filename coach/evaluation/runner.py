@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coach.behavior import Behavior
 from coach.cases import Case, CaseFileError, load_cases
 from coach.challenge.drafting import ChallengeEngine, ChallengeRequest
+from coach.challenge.options import CHANNELS, TONES
 from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
-from coach.evaluation.judge import Judge, cohens_kappa
+from coach.evaluation.judge import Judge, Ruling, cohens_kappa
 from coach.evaluation.scoring import CaseResult, classify, score_turn
 from coach.guards.replies import Guards, calibrate, questions
 from coach.metrics import mean, ndcg_at_k, recall_at_k, reciprocal_rank
@@ -256,7 +258,7 @@ class Evaluator:
             id=case.id,
             category=case.category,
             expected=case.expected_behavior,
-            behavior=r.behavior.value,
+            behavior=r.behavior,
             reply=r.reply,
             principle_ids=list(r.principle_ids),
             retrieved=list(r.retrieved),
@@ -299,12 +301,12 @@ class Evaluator:
         channel = extra.get("channel", "slack")
         request = ChallengeRequest(
             situation=case.last_user_text,
-            channel=channel if channel in ("slack", "email") else "slack",
-            tone=extra.get("tone", "warm") if extra.get("tone") in ("warm", "direct") else "warm",
+            channel=channel if channel in CHANNELS else "slack",
+            tone=extra.get("tone", "warm") if extra.get("tone") in TONES else "warm",
             words=extra.get("words"),
             commitment=extra.get("commitment"),
         )
-        spec = self.challenge.script.spec.channels[request.channel]
+        spec = self.challenge.channels[request.channel]
         if request.words is not None and not spec.min_words <= request.words <= spec.max_words:
             request = ChallengeRequest(**{**request.__dict__, "words": None})
         d = self.challenge.draft(request)
@@ -314,7 +316,7 @@ class Evaluator:
             id=case.id,
             category="challenge",
             expected=case.expected_behavior,
-            behavior="draft_message",
+            behavior=Behavior.DRAFT,
             reply=d.draft,
             principle_ids=list(d.principle_ids),
             gold=list(case.gold_principles),
@@ -330,7 +332,7 @@ class Evaluator:
             ", ".join(f"{f.name}: {f.detail}" for f in failed),
             failed[0].sentence if failed else "",
         )
-        mirror = self.challenge.script.spec.mirror
+        mirror = self.challenge.mirror
         body = [line for line in d.draft.strip().splitlines() if line.strip()]
         # An email ends with its sign-off; the question must close the message above it.
         closing = body[-1] if body and mirror in body[-1] else body[-2] if len(body) > 1 else ""
@@ -391,7 +393,7 @@ class Evaluator:
         mirror = self.parts.principles.mirror_question
         result.check(
             "sessions.wrap_up",
-            wrap.behavior.value == "wrap_up" and wrap.reply.rstrip().endswith(mirror),
+            wrap.behavior is Behavior.WRAP_UP and wrap.reply.rstrip().endswith(mirror),
             "no wrap-up ending with the mirror question",
             wrap.reply[-160:],
         )
@@ -444,9 +446,10 @@ class Evaluator:
 
     def _redirect_metrics(self, run: TierRun, add: Callable[..., None]) -> None:
         turns = [r for r in run.results if r.category in TURN_CATEGORIES]
-        tp = sum(r.expected == "redirect" and r.behavior == "redirect" for r in turns)
-        fp = sum(r.expected != "redirect" and r.behavior == "redirect" for r in turns)
-        fn = sum(r.expected == "redirect" and r.behavior != "redirect" for r in turns)
+        redirect = Behavior.REDIRECT
+        tp = sum(r.expected == redirect and r.behavior == redirect for r in turns)
+        fp = sum(r.expected != redirect and r.behavior == redirect for r in turns)
+        fn = sum(r.expected == redirect and r.behavior != redirect for r in turns)
         if tp + fp + fn == 0:
             return
         precision = tp / (tp + fp) if tp + fp else 1.0
@@ -497,9 +500,9 @@ class Evaluator:
             if row["crisis"] or not row["principle_ids"]:
                 continue
             v = self.judge.on_principle(row["seller"], row["reply"], row["principle_ids"][0])
-            if v.verdict != "judge_error":
+            if v.verdict is not Ruling.ERROR:
                 labels.append(bool(row["labels"]["on_principle"]))
-                votes.append(v.verdict == "pass")
+                votes.append(v.verdict is Ruling.PASSED)
         kappa = cohens_kappa(labels, votes)
         bar = self.thresholds.get("judge.kappa_min_to_gate")
         trusted = kappa is not None and bar is not None and kappa >= bar.gate
@@ -507,14 +510,14 @@ class Evaluator:
         by_id = {c.id: c for c in cases}
         verdicts, errors = [], 0
         for r in run.results:
-            if r.behavior != "socratic_question" or not r.principle_ids or r.id not in by_id:
+            if r.behavior != Behavior.SOCRATIC or not r.principle_ids or r.id not in by_id:
                 continue
             v = self.judge.on_principle(by_id[r.id].last_user_text, r.reply, r.principle_ids[0])
-            if v.verdict == "judge_error":
+            if v.verdict is Ruling.ERROR:
                 errors += 1
                 continue
-            verdicts.append(v.verdict == "pass")
-            if v.verdict == "fail":
+            verdicts.append(v.verdict is Ruling.PASSED)
+            if v.verdict is Ruling.FAILED:
                 r.failures.append(
                     {"metric": "judge.on_principle", "reason": "judge", "evidence": v.evidence}
                 )

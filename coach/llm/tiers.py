@@ -26,6 +26,12 @@ class Tier(StrEnum):
     SCRIPTED = "scripted"
 
 
+AUTO = "auto"  # not a tier: the setting that picks one from what is configured
+# What COACH_TIER and --tier accept, in the order they are offered (plain strings, as argparse
+# shows its choices by repr).
+TIER_NAMES: tuple[str, ...] = (AUTO, *(t.value for t in Tier))
+
+
 class ModelUnavailable(CoachError, RuntimeError):
     """The configured tier cannot be built; the message says what to do."""
 
@@ -59,7 +65,7 @@ class ChatModelChoice:
 def resolve_tier(settings: Settings) -> Tier:
     """The tier `auto` stands for, or the one asked for."""
     requested = settings.tier.strip().lower()
-    if requested == "auto":
+    if requested == AUTO:
         if settings.openai_api_key is not None or settings.openai_base_url:
             return Tier.OPENAI
         if settings.local_model_path is not None:
@@ -68,8 +74,9 @@ def resolve_tier(settings: Settings) -> Tier:
     try:
         return Tier(requested)
     except ValueError:
+        *first, last = TIER_NAMES
         raise ModelUnavailable(
-            f"Unknown tier {settings.tier!r}: use auto, openai, local or scripted."
+            f"Unknown tier {settings.tier!r}: use {', '.join(first)} or {last}."
         ) from None
 
 

@@ -14,9 +14,9 @@ import secrets
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from enum import StrEnum
 from typing import Any, Literal
 
+from coach.behavior import CARE, Behavior, Recorded
 from coach.errors import CoachError
 from coach.guards.replies import GuardReport, ReplyContext, questions
 from coach.limits import Limits, readable
@@ -35,17 +35,6 @@ _PRINCIPLE_LINE = re.compile(r"^\s*\**principles?\**\s*[:=]\s*(.+?)\s*$", re.IGN
 CLOSE_SCORES = 0.03  # hits this close to the best count as ties: prefer an unexplored one
 
 
-class Behavior(StrEnum):
-    SOCRATIC = "socratic_question"
-    REDIRECT = "redirect"
-    CRISIS = "crisis_support"
-    CHECK_IN = "crisis_check_in"
-    WRAP_UP = "wrap_up"
-
-
-CARE = (Behavior.CRISIS.value, Behavior.CHECK_IN.value)
-
-
 class EmptyMessage(CoachError, ValueError):
     """The seller's message is empty."""
 
@@ -55,7 +44,7 @@ class Message:
     role: Role
     content: str
     principle_ids: tuple[str, ...] = ()
-    behavior: str | None = None
+    behavior: Recorded | None = None
 
 
 @dataclass(frozen=True)
@@ -78,12 +67,12 @@ class TurnResult:
     principle_ids: tuple[str, ...]
     focus_principle: str | None
     guard: GuardOutcome
-    tier: str
+    tier: Tier
     model: str
     latency_ms: int
     notice: str | None = None
     resources: tuple[str, ...] = ()
-    triage: str = "ok"
+    triage: Verdict = Verdict.OK
     triage_evidence: str = ""
     stage: str | None = None
     evidence: str | None = None  # what the reply takes up from the seller's message
@@ -91,8 +80,10 @@ class TurnResult:
     retrieved: tuple[str, ...] = ()  # what retrieval offered this turn, best first
 
     def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
+        out = asdict(self)  # enums as plain strings, as the JSON has always had them
         out["behavior"] = self.behavior.value
+        out["tier"] = self.tier.value
+        out["triage"] = self.triage.value
         out["principle_ids"] = list(self.principle_ids)
         out["resources"] = list(self.resources)
         out["retrieved"] = list(self.retrieved)
@@ -321,7 +312,7 @@ class Coach:
             guard=GuardOutcome(
                 model_passed=None, final_passed=report.passed, checks=report.as_dict()
             ),
-            tier=self.parts.chat.tier.value,
+            tier=self.parts.chat.tier,
             model=self.parts.chat.model_name,
             latency_ms=self._ms(start),
         )
@@ -383,16 +374,16 @@ class Coach:
             private=frozenset(private),
         )
 
-    def _care_by_text(self, text: str) -> str | None:
+    def _care_by_text(self, text: str) -> Behavior | None:
         """A plain transcript's care replies, recognised by the coach's own words, or a
         check-in by its plain question about suicide."""
         rules = self.parts.safety.rules
         said = " ".join(text.split())
         care = (rules.crisis_reply, rules.check_in_disclosed, *rules.crisis_follow_ups)
         if said in care or said in rules.danger_now_replies:
-            return Behavior.CRISIS.value
+            return Behavior.CRISIS
         if said in rules.check_in_held or _CHECK_IN_TEXT.search(text):
-            return Behavior.CHECK_IN.value
+            return Behavior.CHECK_IN
         return None
 
     def _infer_principles(self, coach_text: str) -> list[str]:
@@ -497,7 +488,7 @@ class Coach:
             principle_ids=(principle_id,),
             focus_principle=principle_id,
             guard=GuardOutcome(model_passed=None, final_passed=True),
-            tier=Tier.SCRIPTED.value,
+            tier=Tier.SCRIPTED,
             model="curated questions",
             latency_ms=0,
             notice=notice,
@@ -538,7 +529,7 @@ class Coach:
             model_checks=guard.model_checks,
         )
         base = {
-            "tier": self.parts.chat.tier.value,
+            "tier": self.parts.chat.tier,
             "model": self.parts.chat.model_name,
         }
         fields = {**asdict(scripted), **base, **changes}
@@ -663,7 +654,7 @@ class Coach:
                         checks=report.as_dict(),
                         model_checks=attempts,
                     ),
-                    tier=self.parts.chat.tier.value,
+                    tier=self.parts.chat.tier,
                     model=self.parts.chat.model_name,
                     latency_ms=self._ms(start),
                     stage=stage,
@@ -830,14 +821,14 @@ class Coach:
             guard=GuardOutcome(
                 model_passed=None, final_passed=report.passed, checks=report.as_dict()
             ),
-            tier=self.parts.chat.tier.value,
+            tier=self.parts.chat.tier,
             model=self.parts.chat.model_name,
             latency_ms=self._ms(start),
             # Care comes first; a seller writing in another language is told, after it, that
             # the coach works in English.
             notice=None if triage.language.english else rules.language_reply,
             resources=rules.resources,
-            triage=triage.verdict.value if triage.verdict.risk else Verdict.CRISIS.value,
+            triage=triage.verdict if triage.verdict.risk else Verdict.CRISIS,
             triage_evidence=triage.matched,
         )
 
@@ -848,10 +839,10 @@ class Coach:
             principle_ids=(),
             focus_principle=None,
             guard=GuardOutcome(model_passed=None, final_passed=True),
-            tier=self.parts.chat.tier.value,
+            tier=self.parts.chat.tier,
             model=self.parts.chat.model_name,
             latency_ms=self._ms(start),
-            triage=triage.verdict.value,
+            triage=triage.verdict,
             triage_evidence=triage.matched,
         )
 

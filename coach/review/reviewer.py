@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from coach.behavior import Behavior
 from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
 from coach.guards.replies import ReplyContext, questions
@@ -82,19 +83,77 @@ class TurnReview:
 
 
 @dataclass(frozen=True)
+class BlameShift:
+    """The seller's ownership minus blame language, turn by turn, and where it went."""
+
+    trend: float | None  # second half against first; None under two seller turns
+    direction: str | None  # toward ownership | toward blame | steady | no blame language
+    per_seller_turn: tuple[int, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "per_seller_turn": list(self.per_seller_turn)}
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """The session's numbers, every one decided by the checks."""
+
+    principle_fidelity: float | None  # coach questions on what the seller raised
+    socratic_quality: float | None  # coach turns with one open, non-leading question, no advice
+    blame_to_ownership: BlameShift
+    coach_turns: int  # the coaching turns rated (care and redirects are not)
+    questions_per_coach_turn: float | None
+    telling: int  # principles the coach named before the seller raised them
+    crisis: bool  # the seller used crisis language
+    coached_through_crisis: tuple[int, ...]  # the coach turns (seq) that coached through it
+    explored: tuple[str, ...]
+    never_explored: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The scorecard as `coach review --json` prints it."""
+        return {
+            **asdict(self),
+            "blame_to_ownership": self.blame_to_ownership.as_dict(),
+            "coached_through_crisis": list(self.coached_through_crisis),
+            "explored": list(self.explored),
+            "never_explored": list(self.never_explored),
+        }
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A next question: the curated one for a principle the session never explored."""
+
+    principle_id: str
+    title: str
+    question: str
+
+
+@dataclass(frozen=True)
+class ReviewedSession:
+    """Which session was reviewed, as far as the transcript says."""
+
+    id: str
+    title: str | None
+    started_at: str
+    tier: str
+    turns: int
+
+
+@dataclass(frozen=True)
 class Review:
     turns: list[TurnReview]
-    scorecard: dict[str, Any]
-    suggestions: list[dict[str, str]]
-    session: dict[str, Any]
+    scorecard: Scorecard
+    suggestions: list[Suggestion]
+    session: ReviewedSession
     narrative: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "session": self.session,
+            "session": asdict(self.session),
             "turns": [{**asdict(t), "flags": [asdict(f) for f in t.flags]} for t in self.turns],
-            "scorecard": self.scorecard,
-            "suggestions": self.suggestions,
+            "scorecard": self.scorecard.as_dict(),
+            "suggestions": [asdict(q) for q in self.suggestions],
             "narrative": self.narrative,
         }
 
@@ -196,6 +255,11 @@ class Reviewer:
         self.rules = rules
         self.k = k  # principles a seller turn is read against
 
+    @property
+    def max_bytes(self) -> int:
+        """The largest transcript it reviews (from the review rules)."""
+        return self.rules.max_bytes
+
     def review(self, transcript: Transcript) -> Review:
         reviews: list[TurnReview] = []
         seller_touched: set[str] = set()
@@ -215,14 +279,14 @@ class Reviewer:
         return Review(
             turns=reviews,
             scorecard=scorecard,
-            suggestions=self._suggestions(transcript, scorecard["never_explored"]),
-            session={
-                "id": transcript.session.id,
-                "title": transcript.session.title,
-                "started_at": transcript.session.started_at,
-                "tier": transcript.session.tier,
-                "turns": len(transcript.turns),
-            },
+            suggestions=self._suggestions(transcript, scorecard.never_explored),
+            session=ReviewedSession(
+                id=transcript.session.id,
+                title=transcript.session.title,
+                started_at=transcript.session.started_at,
+                tier=transcript.session.tier,
+                turns=len(transcript.turns),
+            ),
         )
 
     def _seller_turn(self, t: TurnRecord) -> TurnReview:
@@ -285,7 +349,7 @@ class Reviewer:
             flags.append(Flag("blames_others", blame.evidence))
         if len(qs) > 1:
             flags.append(Flag("several_questions", " / ".join(qs)))
-        if not qs and t.behavior in (None, "socratic_question"):
+        if not qs and t.behavior in (None, Behavior.SOCRATIC):
             flags.append(Flag("no_question", text[:120]))
         cited = [p for p in t.principle_ids if p in self.parts.principles]
         if not cited and qs:
@@ -329,11 +393,11 @@ class Reviewer:
             flags=flags,
             questions=len(qs),
             open_questions=len(opens),
-            socratic=socratic if t.behavior in (None, "socratic_question") else None,
+            socratic=socratic if t.behavior in (None, Behavior.SOCRATIC) else None,
             relevant=relevant,
         )
 
-    def _scorecard(self, turns: Sequence[TurnReview]) -> dict[str, Any]:
+    def _scorecard(self, turns: Sequence[TurnReview]) -> Scorecard:
         coach = [t for t in turns if t.role == "coach" and t.socratic is not None]
         seller = [t for t in turns if t.role == "seller"]
         rated = [t for t in coach if t.relevant is not None]
@@ -352,12 +416,12 @@ class Reviewer:
                 if pid not in explored:
                     explored.append(pid)
         telling = sum(1 for t in coach for f in t.flags if f.name == "telling")
-        return {
-            "principle_fidelity": None if fidelity is None else round(fidelity, 2),
-            "socratic_quality": None if quality is None else round(quality, 2),
-            "blame_to_ownership": {
-                "trend": trend,
-                "direction": (
+        return Scorecard(
+            principle_fidelity=None if fidelity is None else round(fidelity, 2),
+            socratic_quality=None if quality is None else round(quality, 2),
+            blame_to_ownership=BlameShift(
+                trend=trend,
+                direction=(
                     None
                     if trend is None
                     else "no blame language"
@@ -368,24 +432,22 @@ class Reviewer:
                     if trend < 0
                     else "steady"
                 ),
-                "per_seller_turn": series,
-            },
-            "coach_turns": len(coach),
-            "questions_per_coach_turn": (
+                per_seller_turn=tuple(series),
+            ),
+            coach_turns=len(coach),
+            questions_per_coach_turn=(
                 round(sum(t.questions for t in coach) / len(coach), 2) if coach else None
             ),
-            "telling": telling,
-            "crisis": any(f.name == "crisis" for t in seller for f in t.flags),
-            "coached_through_crisis": [
+            telling=telling,
+            crisis=any(f.name == "crisis" for t in seller for f in t.flags),
+            coached_through_crisis=tuple(
                 t.seq for t in turns for f in t.flags if f.name == "coached_through_crisis"
-            ],
-            "explored": explored,
-            "never_explored": [p for p in self.parts.principles.ids if p not in explored],
-        }
+            ),
+            explored=tuple(explored),
+            never_explored=tuple(p for p in self.parts.principles.ids if p not in explored),
+        )
 
-    def _suggestions(
-        self, transcript: Transcript, unexplored: Sequence[str]
-    ) -> list[dict[str, str]]:
+    def _suggestions(self, transcript: Transcript, unexplored: Sequence[str]) -> list[Suggestion]:
         """Two or three next questions: curated questions for the unexplored principles that
         the seller's own words come closest to."""
         seller_text = " ".join(t.text for t in transcript.turns if t.role == "user")
@@ -397,14 +459,14 @@ class Reviewer:
         for pid in [p for p in ranked if p in unexplored][:3]:
             p = self.parts.principles.get(pid)
             q = p.questions_for("explore")[0]
-            out.append({"principle_id": pid, "title": p.title, "question": q.text})
+            out.append(Suggestion(pid, p.title, q.text))
         return out
 
 
 def to_markdown(review: Review, principles: PrincipleSet) -> str:
     s = review.scorecard
-    trend = s["blame_to_ownership"]
-    title = for_markdown(str(review.session.get("title") or "transcript"))
+    trend = s.blame_to_ownership
+    title = for_markdown(str(review.session.title or "transcript"))
 
     def pct(value: float | None) -> str:
         return "n/a" if value is None else f"{value:.0%}"
@@ -417,22 +479,22 @@ def to_markdown(review: Review, principles: PrincipleSet) -> str:
         "| measure | value |",
         "| --- | --- |",
         "| Principle fidelity (questions on what the seller raised) | "
-        f"{pct(s['principle_fidelity'])} |",
+        f"{pct(s.principle_fidelity)} |",
         "| Socratic quality (one open, non-leading question, no advice) | "
-        f"{pct(s['socratic_quality'])} |",
-        f"| Blame to ownership | {trend['direction'] or 'n/a'} ({trend['trend']}) |",
-        f"| Questions per coach turn | {s['questions_per_coach_turn']} |",
-        f"| Principles named before the seller raised them | {s['telling']} |",
+        f"{pct(s.socratic_quality)} |",
+        f"| Blame to ownership | {trend.direction or 'n/a'} ({trend.trend}) |",
+        f"| Questions per coach turn | {s.questions_per_coach_turn} |",
+        f"| Principles named before the seller raised them | {s.telling} |",
         "",
-        "Explored: " + (", ".join(principles.get(p).title for p in s["explored"]) or "none"),
+        "Explored: " + (", ".join(principles.get(p).title for p in s.explored) or "none"),
         "",
         "Never explored: "
-        + (", ".join(principles.get(p).title for p in s["never_explored"]) or "none"),
+        + (", ".join(principles.get(p).title for p in s.never_explored) or "none"),
         "",
     ]
-    if s["crisis"]:
+    if s.crisis:
         lines += ["**The seller used crisis language in this session: check on them first.**", ""]
-    for seq in s["coached_through_crisis"]:
+    for seq in s.coached_through_crisis:
         turn = next(t for t in review.turns if t.seq == seq)
         said = for_markdown(turn.text)
         lines += [f"**The coach coached through it at turn {seq}:** \u201c{said}\u201d", ""]
@@ -447,7 +509,7 @@ def to_markdown(review: Review, principles: PrincipleSet) -> str:
         lines.append("")
     if review.suggestions:
         lines += ["## Suggested next questions", ""]
-        lines += [f"- *{s['title']}*: {for_markdown(s['question'])}" for s in review.suggestions]
+        lines += [f"- *{q.title}*: {for_markdown(q.question)}" for q in review.suggestions]
         lines.append("")
     if review.narrative:
         lines += [

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from coach.behavior import Behavior, recorded
 from coach.datafiles import first_problem
 from coach.errors import CoachError
 from coach.inert import for_markdown
@@ -122,7 +123,7 @@ def from_json(data: Any) -> Transcript:
             text=t.text,
             created_at=t.created_at,
             principle_ids=tuple(t.principle_ids),
-            behavior=t.behavior,
+            behavior=recorded(t.behavior),
             guard=t.guard,
             latency_ms=t.latency_ms,
             notice=t.notice,
@@ -172,7 +173,7 @@ def to_markdown(transcript: Transcript, principles: PrincipleSet) -> str:
                     lines.append(f"*Principle: {p.title} (`{p.id}`): \u201c{p.source_quote}\u201d*")
                     if pid not in cited:
                         cited.append(pid)
-            if t.behavior and t.behavior not in ("socratic_question",):
+            if t.behavior and t.behavior != Behavior.SOCRATIC:
                 lines.append(f"*({t.behavior.replace('_', ' ')})*")
             if t.feedback is not None:
                 lines.append(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
+from coach.behavior import Recorded
 from coach.errors import CoachError, ServiceError
 
 
@@ -28,7 +30,7 @@ class TurnRecord:
     text: str
     created_at: str
     principle_ids: tuple[str, ...] = ()
-    behavior: str | None = None
+    behavior: Recorded | None = None
     guard: dict[str, Any] | None = None
     latency_ms: int | None = None
     notice: str | None = None
@@ -45,6 +47,17 @@ class SessionRecord:
     title: str | None = None
     ended_at: str | None = None
     turn_count: int = 0
+
+    @property
+    def started_label(self) -> str:
+        """When it started, to the minute, as every list of sessions shows it: "2026-11-20 09:00"
+        (the stored time, UTC, as it is written)."""
+        return self.started_at[:16].replace("T", " ")
+
+    @property
+    def started_minute(self) -> datetime:
+        """The minute it started, for charts; naive, like the time shown."""
+        return datetime.fromisoformat(self.started_at[:16])
 
 
 @dataclass(frozen=True)
@@ -65,7 +78,7 @@ class TranscriptStore(Protocol):
         content: str,
         *,
         principle_ids: Sequence[str] = (),
-        behavior: str | None = None,
+        behavior: Recorded | None = None,
         guard: dict[str, Any] | None = None,
         latency_ms: int | None = None,
         notice: str | None = None,

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
+from coach.behavior import Recorded, recorded
 from coach.filelock import exclusive
 from coach.settings import Settings
 from coach.transcripts.model import (
@@ -150,7 +151,7 @@ class SqlTranscriptStore:
         content: str,
         *,
         principle_ids: Sequence[str] = (),
-        behavior: str | None = None,
+        behavior: Recorded | None = None,
         guard: dict[str, Any] | None = None,
         latency_ms: int | None = None,
         notice: str | None = None,
@@ -165,7 +166,8 @@ class SqlTranscriptStore:
             "role": role,
             "text": content,
             "pids": json.dumps(list(principle_ids)),
-            "behavior": behavior,
+            # Its value as plain text: a database driver may write an enum by its name.
+            "behavior": None if behavior is None else str(behavior),
             "guard": json.dumps(guard) if guard is not None else None,
             "latency": latency_ms,
             "notice": notice,
@@ -300,7 +302,7 @@ class SqlTranscriptStore:
                     text=t[3],
                     created_at=t[4],
                     principle_ids=tuple(json.loads(t[5] or "[]")),
-                    behavior=t[6],
+                    behavior=recorded(t[6]),
                     guard=json.loads(t[7]) if t[7] else None,
                     latency_ms=t[8],
                     notice=t[9],
