@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,10 +20,10 @@ DEFAULT_DATASETS = PROJECT_ROOT / "evals" / "datasets"
 DEFAULT_THRESHOLDS = PROJECT_ROOT / "evals" / "thresholds.yaml"
 
 if TYPE_CHECKING:
-    from coach.llm.tiers import ChatModelChoice
     from coach.parts import CoachParts
     from coach.reflect.dialogue import Message
-    from coach.reflect.sessions import ReflectionLog
+    from coach.reflect.session import ReflectionSession
+    from coach.transcripts import TranscriptStore
 
 
 class CliError(CoachError):
@@ -161,16 +160,16 @@ def cmd_reply(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from coach.behavior import Behavior
-    from coach.reflect.dialogue import Message
+    from coach.reflect.dialogue import EmptyMessage
+    from coach.reflect.session import ReflectionSession, result_of
     from coach.wiring import build_coach, build_parts
 
     settings = _settings(args)
     parts = build_parts(settings)
     coach = build_coach(settings, parts)
     print(f"Pivot Coach: {parts.chat.label}.")
-    log = _chat_log(settings, parts.chat)
+    session = ReflectionSession(coach, _chat_store(settings))
     print("Write about your week. /done (or Ctrl-D) wraps up; Ctrl-C leaves.\n")
-    turns: list[Message] = []
     while True:
         try:
             line = readable(input("you> ").strip())
@@ -180,28 +179,27 @@ def cmd_chat(args: argparse.Namespace) -> int:
         except UnicodeDecodeError:
             print("coach> That line was not UTF-8 text; type it again.")
             continue
-        if not line:
-            continue
         if line in ("/done", "/wrap"):
-            if not any(t.role == "user" for t in turns):
+            if not session.can_wrap_up:
                 print("coach> Nothing to wrap up yet. Come back whenever you like.")
                 return 0
-            result = coach.wrap_up(turns)
+            result = session.wrap_up()
         else:
             try:
-                line = settings.limits.message(line)
+                session.say(line)  # saved before the model is asked
+            except EmptyMessage:
+                continue  # Enter on its own says nothing
             except CoachError as exc:
                 print(f"coach> {exc}")
                 continue
-            turns.append(Message("user", line))
-            log = log and _save(log, partial(log.seller, line))  # before the model is asked
+            _saved(session)
             try:
-                result = coach.respond(turns)
+                result = result_of(session.answer())
             except CoachError as exc:
                 print(f"coach> {exc}")
-                turns.pop()
+                session.withdraw()
                 continue
-        log = log and _save(log, partial(log.coach, result))
+        _saved(session)
         print(f"coach> {for_terminal(result.reply)}")
         for resource in result.resources:
             print(f"       - {resource}")
@@ -211,16 +209,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if result.notice:
             print(f"       ({result.notice})")
         if result.behavior is Behavior.WRAP_UP:
-            log and _save(log, log.end)
+            _end(session)
             return 0
-        turns.append(
-            Message("assistant", result.reply, result.principle_ids, result.behavior.value)
-        )
 
 
-def _chat_log(settings: Settings, chat: ChatModelChoice) -> ReflectionLog | None:
+def _chat_store(settings: Settings) -> TranscriptStore | None:
     """The store `coach chat` records into, as the app does; None (and a line) when it cannot."""
-    from coach.reflect.sessions import ReflectionLog
     from coach.transcripts import StoreError, open_store
 
     try:
@@ -229,19 +223,23 @@ def _chat_log(settings: Settings, chat: ChatModelChoice) -> ReflectionLog | None
         print(f"(Not saving this conversation: {exc})")
         return None
     print(f"(Saved as you go in {settings.data_dir}; `coach transcripts list` shows it.)")
-    return ReflectionLog(store, chat.tier.value, chat.model_name)
+    return store
 
 
-def _save(log: ReflectionLog, write: Callable[[], object]) -> ReflectionLog | None:
-    """Write to the store; on a failure say so once and go on unsaved (the chat still works)."""
+def _saved(session: ReflectionSession) -> None:
+    """On a failure to save, say so once and go on unsaved (the chat still works)."""
+    if session.unsaved:
+        print(f"(Stopped saving this conversation: {session.unsaved})")
+        session.stop_saving()
+
+
+def _end(session: ReflectionSession) -> None:
     from coach.transcripts import StoreError
 
     try:
-        write()
+        session.end()
     except StoreError as exc:
         print(f"(Stopped saving this conversation: {exc})")
-        return None
-    return log
 
 
 def _resolve_session(store: Any, ref: str) -> str:

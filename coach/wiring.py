@@ -7,7 +7,7 @@ builds its own dependencies.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache as cache_result
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,19 +63,18 @@ def build_parts(
     )
 
 
-def build_coach(settings: Settings, parts: CoachParts) -> Coach:
-    """The coaching engine: the shared parts, and how it behaves from settings."""
+def build_coach(settings: Settings, parts: CoachParts, *, canary: str | None = None) -> Coach:
+    """The coaching engine: the shared parts, and how it behaves from settings. The canary is
+    fresh for each engine unless given (tests look for a known one in a leaked prompt)."""
     from coach.reflect.dialogue import Coach, CoachOptions
 
-    return Coach(
-        parts,
-        CoachOptions(
-            wrap_up_after_turns=settings.wrap_up_after_turns,
-            model_timeout_s=settings.openai_timeout_s,
-            limits=settings.limits,
-            model_retries=settings.openai_max_retries,
-        ),
+    options = CoachOptions(
+        wrap_up_after_turns=settings.wrap_up_after_turns,
+        model_timeout_s=settings.openai_timeout_s,
+        limits=settings.limits,
+        model_retries=settings.openai_max_retries,
     )
+    return Coach(parts, options if canary is None else replace(options, canary=canary))
 
 
 def build_challenge(settings: Settings, parts: CoachParts) -> ChallengeEngine:

@@ -133,13 +133,14 @@ def safety(parts):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def make_coach(parts):  # type: ignore[no-untyped-def]
-    """Build a Coach around any chat model (None: the scripted tier), sharing the heavy parts."""
+def make_coach(shared_settings, parts):  # type: ignore[no-untyped-def]
+    """Build a Coach around any chat model (None: the scripted tier), sharing the heavy parts,
+    with the app's wiring: only the settings a test names differ."""
     from dataclasses import replace
 
     from coach.limits import Limits
     from coach.llm.tiers import ChatModelChoice, Tier
-    from coach.reflect.dialogue import Coach, CoachOptions
+    from coach.wiring import build_coach
 
     def build(model=None, *, tier=None, timeout_s=30.0, clock=None, retries=0, limits=None):  # type: ignore[no-untyped-def]
         chat = (
@@ -148,12 +149,15 @@ def make_coach(parts):  # type: ignore[no-untyped-def]
             else ChatModelChoice(tier or Tier.OPENAI, "fake-model", model, remote=False)
         )
         mine = replace(parts, chat=chat, clock=clock or parts.clock)
-        options = CoachOptions(
-            model_timeout_s=timeout_s,
-            model_retries=retries,
-            canary="PC-CANARY42",
-            limits=limits or Limits(),
+        limits = limits or Limits()
+        settings = shared_settings.model_copy(
+            update={
+                "openai_timeout_s": timeout_s,
+                "openai_max_retries": retries,
+                "max_message_chars": limits.message_chars,
+                "max_session_turns": limits.session_turns,
+            }
         )
-        return Coach(mine, options)
+        return build_coach(settings, mine, canary="PC-CANARY42")
 
     return build

@@ -1,16 +1,20 @@
-"""Reflect: a seller's reflection, from first line to saved session."""
+"""Reflect: a seller's reflection, from first line to saved session.
+
+The reflection itself is a `ReflectionSession` (coach/reflect/session.py), the same one
+`coach chat` runs: it answers, records and holds the rules; this page draws it.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import streamlit as st
 
+from coach.behavior import CARE, Behavior
 from coach.errors import CoachError
-from coach.reflect.dialogue import CARE, Behavior, EmptyMessage, Message, TurnResult
-from coach.reflect.sessions import ReflectionLog
+from coach.reflect.dialogue import EmptyMessage, Message, TurnResult
+from coach.reflect.session import ReflectionSession, result_of
 from coach.transcripts import SessionNotFound, StoreError
 from coach.transcripts.export import to_json, to_markdown
 from views import sidebar
@@ -18,16 +22,13 @@ from views.services import Services, load
 from views.text import label, plain
 
 # Per-session state, under named keys set once.
-MESSAGES = "reflect_messages"  # list[dict]: what is on screen, with ids for feedback
-SESSION = "reflect_session_id"  # the open session in the store, or None
-DONE = "reflect_done"  # wrapped up: the input closes until "New reflection"
+REFLECTION = "reflect_session"  # the ReflectionSession on screen
 VIEWING = "reflect_viewing"  # a past session opened read-only, or None
 ERROR = "reflect_error"  # one sentence to show after a rerun, or None
 
 
 def _init() -> None:
-    for key, value in ((MESSAGES, []), (SESSION, None), (DONE, False), (VIEWING, None)):
-        st.session_state.setdefault(key, value)
+    st.session_state.setdefault(VIEWING, None)
     st.session_state.setdefault(ERROR, None)
 
 
@@ -50,93 +51,83 @@ def render() -> None:
         st.error(st.session_state[ERROR])
         st.session_state[ERROR] = None
 
-    for n, item in enumerate(st.session_state[MESSAGES]):
-        _show(svc, item, n)
-    if st.session_state.pop(UNANSWERED, False) and not st.session_state[DONE]:
-        _reply(svc)  # the page was reloaded while the coach was answering: answer now
+    session = _reflection(svc)
+    for n in range(len(session.messages)):
+        _show(svc, session, n)
+    if session.awaiting_answer and not session.ended:
+        _reply(session)  # the page was reloaded while the coach was answering: answer now
 
     left, right = st.columns(2)
-    has_turns = any(m["role"] == "user" for m in st.session_state[MESSAGES])
-    if left.button("Wrap up", disabled=not has_turns or st.session_state[DONE], key="wrap_up"):
-        _wrap_up(svc)
+    if left.button("Wrap up", disabled=not session.can_wrap_up, key="wrap_up"):
+        _wrap_up(session)
         st.rerun()
     if right.button("New reflection", key="new_reflection"):
         _new_reflection(svc)
         st.rerun()
 
-    if st.session_state[DONE]:
+    if session.ended:
         st.success("This reflection is saved. Start a new one whenever you like.")
         return
     text = st.chat_input(
         "What happened this week?", key="reflect_input", max_chars=svc.settings.max_message_chars
     )
     if text is not None:
-        _turn(svc, text)
+        _turn(session, text)
+
+
+def _reflection(svc: Services) -> ReflectionSession:
+    """This browser session's reflection: the one on screen, or a new one."""
+    if REFLECTION not in st.session_state:
+        st.session_state[REFLECTION] = ReflectionSession(svc.coach, svc.store)
+    session: ReflectionSession = st.session_state[REFLECTION]
+    return session
 
 
 # The open reflection's id rides in the address, so a reload (or a phone that dropped the tab)
 # picks it up again from the store instead of starting from nothing.
 RESUME = "reflection"
-UNANSWERED = "reflect_unanswered"  # resumed with the seller's last message not yet answered
 
 
 def _resume(svc: Services) -> None:
     wanted = st.query_params.get(RESUME)
-    if not wanted or st.session_state[SESSION] == wanted or st.session_state[MESSAGES]:
+    current = _reflection(svc)
+    if not wanted or current.session_id == wanted or current.messages:
         return
-    try:
-        transcript = svc.store.get(wanted)
-    except (SessionNotFound, StoreError):
-        del st.query_params[RESUME]
+    resumed = ReflectionSession.resume(svc.coach, svc.store, wanted)
+    if resumed is None:
+        del st.query_params[RESUME]  # gone, or finished: a finished one opens from "Past"
         return
-    if transcript.session.ended_at or transcript.session.mode != "reflect":
-        del st.query_params[RESUME]  # a finished one opens from "Past reflections"
-        return
-    resources = list(svc.parts.safety.rules.resources)
-    st.session_state[SESSION] = wanted
-    st.session_state[MESSAGES] = [
-        {
-            "role": t.role,
-            "content": t.text,
-            "turn_id": t.id,
-            "principle_ids": list(t.principle_ids),
-            "behavior": t.behavior,
-            "resources": resources if t.behavior in CARE else [],
-            "notice": t.notice,
-            "feedback": t.feedback,
-        }
-        for t in transcript.turns
-    ]
-    st.session_state[UNANSWERED] = bool(transcript.turns) and transcript.turns[-1].role == "user"
+    st.session_state[REFLECTION] = resumed
 
 
-def _show(svc: Services, item: dict[str, Any], n: int) -> None:
-    with st.chat_message(item["role"]):
-        if item.get("behavior") in CARE:
-            _crisis(item)
+def _show(svc: Services, session: ReflectionSession, n: int) -> None:
+    message = session.messages[n]
+    with st.chat_message(message.role):
+        if message.behavior in CARE:
+            _crisis(message.content, session.resources(n))
             return
-        st.markdown(plain(item["content"]))
-        if item["role"] == "assistant":
-            _about(svc, item)
-            if item.get("turn_id") and item.get("behavior") == Behavior.SOCRATIC.value:
-                _feedback(svc, item, n)
+        st.markdown(plain(message.content))
+        if message.role == "assistant":
+            _about(svc, message, session.notice(n))
+            if session.rateable(n):
+                _feedback(session, n)
 
 
-def _crisis(item: dict[str, Any]) -> None:
-    st.markdown(plain(item["content"]))
+def _crisis(text: str, resources: tuple[str, ...]) -> None:
+    st.markdown(plain(text))
     with st.container(border=True):
         st.markdown("**Please reach out now:**")
-        for resource in item.get("resources", []):
+        for resource in resources:
             st.markdown(f"- {plain(resource)}")
 
 
-def _about(svc: Services, item: dict[str, Any]) -> None:
+def _about(svc: Services, message: Message, notice: str | None) -> None:
     """The principle under a coach question, and why it was asked (the exact source words)."""
-    if item.get("notice"):
-        st.caption(item["notice"])
-    if item.get("behavior") != Behavior.SOCRATIC.value:
+    if notice:
+        st.caption(notice)
+    if message.behavior != Behavior.SOCRATIC.value:
         return
-    for pid in item.get("principle_ids", [])[:1]:
+    for pid in message.principle_ids[:1]:
         p = svc.parts.principles.get(pid)
         st.caption(f"Principle: **{plain(p.title)}**")
         with st.expander("Why I'm asking this"):
@@ -144,41 +135,39 @@ def _about(svc: Services, item: dict[str, Any]) -> None:
             st.caption(f"From *The Pivot to Leadership* · `{p.id}`")
 
 
-def _feedback(svc: Services, item: dict[str, Any], n: int) -> None:
-    default = {1: 1, -1: 0}.get(item.get("feedback"))  # type: ignore[arg-type]
-    value = st.feedback("thumbs", key=f"feedback_{item['turn_id']}", default=default)
-    stored = {1: 1, 0: -1}.get(value) if value is not None else None
-    if stored != item.get("feedback"):
-        item["feedback"] = stored
+def _feedback(session: ReflectionSession, n: int) -> None:
+    helpful = session.helpful(n)
+    # Streamlit's thumbs: 1 is up, 0 is down.
+    default = None if helpful is None else int(helpful)
+    value = st.feedback("thumbs", key=f"feedback_{session.turn_id(n)}", default=default)
+    chosen = None if value is None else value == 1
+    if chosen != helpful:
         try:
-            svc.store.set_feedback(item["turn_id"], stored)
+            session.rate(n, chosen)
         except StoreError as exc:
             st.warning(str(exc))
 
 
-def _turn(svc: Services, text: str) -> None:
-    if not text.strip():
-        st.warning("Write a few words about your week first.")
+def _turn(session: ReflectionSession, text: str) -> None:
+    try:
+        session.say(text)  # kept, and saved before the model
+    except EmptyMessage as exc:
+        st.warning(str(exc))
         return
-    user = {"role": "user", "content": text}
-    st.session_state[MESSAGES].append(user)  # on screen and in state before anything can fail
     with st.chat_message("user"):
         st.markdown(plain(text))
-    log = _log(svc)
-    try:
-        user["turn_id"] = log.seller(text)  # saved before the model
-        st.session_state[SESSION] = log.session_id
-        st.query_params[RESUME] = str(log.session_id)
-    except StoreError as exc:
-        st.warning(str(exc))  # not saved, but the seller is still answered
-    _reply(svc)
+    if session.unsaved:
+        st.warning(session.unsaved)  # not saved, but the seller is still answered
+    else:
+        st.query_params[RESUME] = str(session.session_id)
+    _reply(session)
 
 
-def _reply(svc: Services) -> None:
-    """Answer the seller's last message, save the answer, and draw the page again."""
+def _reply(session: ReflectionSession) -> None:
+    """Answer the seller's last message (the session saves the answer); draw the page again."""
     with st.chat_message("assistant"):
         try:
-            result = _answer(svc)
+            _answer(session)
         except EmptyMessage as exc:
             st.warning(str(exc))
             return
@@ -193,15 +182,16 @@ def _reply(svc: Services) -> None:
             )
             st.rerun()
             return
-    _record(svc, result)
+    if session.unsaved:
+        st.session_state[ERROR] = session.unsaved
     st.rerun()
 
 
-def _answer(svc: Services) -> TurnResult:
+def _answer(session: ReflectionSession) -> TurnResult:
     """Stream the model's text when the tier streams; the guarded result replaces it if needed."""
-    messages = _messages()
-    if svc.parts.chat.model is None:
-        return svc.coach.respond(messages)
+    answer = session.answer()
+    if not session.streams:
+        return result_of(answer)
     final: list[TurnResult] = []
     # Until the first words arrive (or the guards hold a sentence back), the seller sees that
     # the coach is working, not an empty bubble.
@@ -209,7 +199,7 @@ def _answer(svc: Services) -> TurnResult:
     waiting.caption(":material/hourglass_top: Thinking…")
 
     def pieces() -> Iterator[str]:
-        for event in svc.coach.stream(messages):
+        for event in answer:
             if isinstance(event, TurnResult):
                 final.append(event)
             else:
@@ -221,61 +211,23 @@ def _answer(svc: Services) -> TurnResult:
     return final[0]
 
 
-def _record(svc: Services, result: TurnResult) -> None:
-    item = {
-        "role": "assistant",
-        "content": result.reply,
-        "principle_ids": list(result.principle_ids),
-        "behavior": result.behavior.value,
-        "resources": list(result.resources),
-        "notice": result.notice,
-        "feedback": None,
-    }
+def _wrap_up(session: ReflectionSession) -> None:
     try:
-        item["turn_id"] = _log(svc).coach(result)
-    except StoreError as exc:
-        st.session_state[ERROR] = str(exc)
-    st.session_state[MESSAGES].append(item)
-
-
-def _wrap_up(svc: Services) -> None:
-    try:
-        result = svc.coach.wrap_up(_messages())
+        session.wrap_up()
     except Exception as exc:
         st.session_state[ERROR] = f"The wrap-up failed ({type(exc).__name__}); try again."
         return
-    _record(svc, result)
-    st.session_state[DONE] = True
-    _log(svc).end()
+    if session.unsaved:
+        st.session_state[ERROR] = session.unsaved
+    session.end()
     st.query_params.pop(RESUME, None)
 
 
 def _new_reflection(svc: Services) -> None:
-    if not st.session_state[DONE]:
-        _log(svc).end()
-    st.session_state[MESSAGES] = []
-    st.session_state[SESSION] = None
-    st.session_state[DONE] = False
+    _reflection(svc).end()  # a wrapped-up one is ended already
+    st.session_state[REFLECTION] = ReflectionSession(svc.coach, svc.store)
     st.session_state[VIEWING] = None
     st.query_params.pop(RESUME, None)
-
-
-def _log(svc: Services) -> ReflectionLog:
-    """This browser session's reflection in the store (the same service `coach chat` uses)."""
-    chat = svc.parts.chat
-    return ReflectionLog(svc.store, chat.tier.value, chat.model_name, st.session_state[SESSION])
-
-
-def _messages() -> list[Message]:
-    return [
-        Message(
-            m["role"],
-            m["content"],
-            tuple(m.get("principle_ids", ())),
-            m.get("behavior"),
-        )
-        for m in st.session_state[MESSAGES]
-    ]
 
 
 # -- past sessions --------------------------------------------------------------------------------
@@ -289,7 +241,7 @@ def _past_sessions(svc: Services) -> None:
         except StoreError as exc:
             st.warning(str(exc))
             return
-        current = st.session_state[SESSION]
+        current = _reflection(svc).session_id
         past = [s for s in sessions if s.id != current]  # the one on screen is not "past"
         if not past:
             st.caption("None yet. Each reflection is saved here as you write it.")
@@ -310,21 +262,9 @@ def _read_only(svc: Services, session_id: str) -> None:
         return
     s = transcript.session
     st.info(f"Read-only: a past reflection from {s.started_label} ({s.tier}).")
-    for t in transcript.turns:
-        item = {
-            "role": t.role,
-            "content": t.text,
-            "principle_ids": list(t.principle_ids),
-            "behavior": t.behavior,
-            "notice": t.notice,
-        }
-        with st.chat_message(t.role):
-            if t.behavior in CARE:
-                _crisis({**item, "resources": svc.parts.safety.rules.resources})
-            else:
-                st.markdown(plain(t.text))
-                if t.role == "assistant":
-                    _about(svc, item)
+    past = ReflectionSession.of(svc.coach, transcript)  # no store: shown, never changed
+    for n in range(len(past.messages)):
+        _show(svc, past, n)
     md = to_markdown(transcript, svc.parts.principles)
     js = json.dumps(to_json(transcript), ensure_ascii=False, indent=2)
     a, b, c, d = st.columns(4)
@@ -353,7 +293,7 @@ def _read_only(svc: Services, session_id: str) -> None:
             svc.store.delete_session(s.id)
             st.session_state["confirm_delete"] = None
             st.session_state[VIEWING] = None
-            if st.session_state[SESSION] == s.id:
+            if _reflection(svc).session_id == s.id:
                 _new_reflection(svc)
             st.toast("Deleted.")
             st.rerun()

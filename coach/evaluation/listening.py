@@ -30,7 +30,8 @@ from typing import Any
 from coach.behavior import Behavior
 from coach.datafiles import read_jsonl
 from coach.guards.replies import questions
-from coach.reflect.dialogue import Coach, Message, TurnResult
+from coach.reflect.dialogue import Coach, TurnResult
+from coach.reflect.session import ReflectionSession
 
 PARROT_WORDS = 6
 CONTINUING = ("insight", "commitment", "vague")
@@ -203,21 +204,11 @@ def load_sessions(path: Path) -> list[dict[str, Any]]:
 def run_listening(coach: Coach, sessions: Sequence[dict[str, Any]]) -> ListeningReport:
     report = ListeningReport()
     for session in sessions:
-        messages: list[Message] = []
+        reflection = ReflectionSession(coach)  # as the app runs one, without a store
         previous_focus: str | None = None
         last_commitment: str | None = None
         for n, turn in enumerate(session["seller_turns"]):
-            text = turn["text"]
-            messages.append(Message("user", text))
-            result = coach.respond(messages)
-            messages.append(
-                Message(
-                    "assistant",
-                    result.reply,
-                    principle_ids=result.principle_ids,
-                    behavior=result.behavior.value,
-                )
-            )
+            result = reflection.respond(turn["text"])
             report.turns.append(_score(session["id"], n, turn, result, previous_focus))
             if result.behavior == Behavior.SOCRATIC:
                 previous_focus = result.focus_principle
@@ -225,7 +216,7 @@ def run_listening(coach: Coach, sessions: Sequence[dict[str, Any]]) -> Listening
                 last_commitment = turn["commitment"]
             if result.behavior == Behavior.WRAP_UP:
                 break
-        wrap = coach.wrap_up(messages)
+        wrap = reflection.wrap_up()
         if last_commitment:
             report.wrap_ups.append(
                 {

@@ -24,6 +24,7 @@ from coach.metrics import mean, ndcg_at_k, recall_at_k, reciprocal_rank
 from coach.parts import CoachParts
 from coach.reflect.dialogue import Coach, Message
 from coach.reflect.scripted import normalize_question
+from coach.reflect.session import ReflectionSession
 from coach.retrieval.search import PrincipleRetriever
 
 TURN_CATEGORIES = ("reflection", "multi_turn", "off_topic", "injection", "crisis")
@@ -353,19 +354,17 @@ class Evaluator:
 
     def _session(self, persona: dict[str, Any], tier: str, sample: int) -> CaseResult:
         """A simulated seller talks for six turns, then the wrap-up."""
-        messages: list[Message] = []
+        session = ReflectionSession(self.coach)  # as the app runs one, without a store
         asked: list[str] = []
         explored: list[str] = []
         toward_a_step = False
         for text in persona["turns"]:
-            messages.append(Message("user", text))
-            r = self.coach.respond(messages)
-            messages.append(Message("assistant", r.reply, r.principle_ids, r.behavior.value))
+            r = session.respond(text)
             asked += [normalize_question(q) for q in questions(r.reply)]
             explored += [p for p in r.principle_ids if p not in explored]
             toward_a_step = toward_a_step or r.stage == "commit" or r.move == "commitment"
-        wrap = self.coach.wrap_up(messages)
-        transcript = " | ".join(m.content for m in messages)
+        transcript = " | ".join(m.content for m in session.messages)  # before the wrap-up
+        wrap = session.wrap_up()
         result = CaseResult(
             tier=tier,
             sample=sample,
