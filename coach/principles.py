@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from coach.datafiles import YAMLError, first_problem, parse_yaml
 from coach.errors import CoachError
+from coach.text.sentences import one_line
 
 Stage = Literal["explore", "deepen", "commit"]
 
@@ -98,13 +98,9 @@ class PrincipleSet:
         return principle_id in self._by_id
 
 
-def normalize_space(text: str) -> str:
-    """Collapse runs of whitespace, so a quote may wrap across lines or paragraphs."""
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def quote_in_source(quote: str, source_text: str) -> bool:
-    return normalize_space(quote) in normalize_space(source_text)
+    """Whether the quote is in the source; a quote may wrap across lines or paragraphs."""
+    return one_line(quote) in one_line(source_text)
 
 
 def load_principles(path: Path) -> PrincipleSet:

@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
-from coach.guards.replies import sentences
 from coach.limits import Limits
 from coach.parts import CoachParts
+from coach.text.sentences import first_sentence, is_question, one_line, reply_sentences
 
 Channel = Literal["slack", "email"]
 Tone = Literal["warm", "direct"]
@@ -281,7 +281,7 @@ class ChallengeEngine:
         body_ids = [pid for pid in ids if not (commitment and pid == "go-first")] or list(ids)
         lines_full = [getattr(spec.principles[pid], tone) for pid in body_ids]
         lines_short = [spec.principles[pid].short for pid in body_ids]
-        meaning = _first_sentence(self.parts.principles.get(ids[0]).meaning)
+        meaning = first_sentence(one_line(self.parts.principles.get(ids[0]).meaning))
         first = (
             spec.go_first["given"].format(commitment=_lower_first(commitment))
             if commitment
@@ -338,7 +338,7 @@ class ChallengeEngine:
         body = _body(self.limits.message(text, "The draft"))
         if not body.strip():
             raise ChallengeInputError("The draft is empty: paste the message you want checked.")
-        sents = [s for s in sentences(body.replace("\n", " ")) if s.strip()]
+        sents = [s for s in reply_sentences(body.replace("\n", " ")) if s.strip()]
         findings = []
         blamed = [s for s in sents if self._blames(s)]
         findings.append(
@@ -365,17 +365,17 @@ class ChallengeEngine:
             )
         )
         last = sents[-1] if sents else ""
-        is_question = last.rstrip("\"”’')").endswith("?")
-        open_q = self.parts.guards.open_question(last).passed if is_question else False
+        # Unlike the guards, the challenge never counted a closing bracket: "...this week?]" is
+        # not a question here.
+        asking = is_question(last, closers="\"”’')")
+        open_q = self.parts.guards.open_question(last).passed if asking else False
         findings.append(
             Finding(
                 "ends_with_question",
-                bool(is_question and open_q),
+                bool(asking and open_q),
                 "ends with an open question"
-                if is_question and open_q
-                else (
-                    "ends with a yes/no question" if is_question else "does not end with a question"
-                ),
+                if asking and open_q
+                else ("ends with a yes/no question" if asking else "does not end with a question"),
                 last,
             )
         )
@@ -592,10 +592,6 @@ def _we(clause: str) -> str:
         flags=re.IGNORECASE,
     )
     return _lower_first(clause)
-
-
-def _first_sentence(text: str) -> str:
-    return re.split(r"(?<=[.!?])\s+", " ".join(text.split()), maxsplit=1)[0]
 
 
 def _without_salutation(text: str) -> str:

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from coach.datafiles import read_jsonl
-from coach.guards.replies import questions
 from coach.reflect.dialogue import Behavior, Coach, Message, TurnResult
+from coach.text.sentences import first_sentence, questions
 
 PARROT_WORDS = 6
 CONTINUING = ("insight", "commitment", "vague")
@@ -138,10 +138,6 @@ def longest_run(reply: str, seller: str) -> int:
 def move_fits(reply: str, move: str) -> bool:
     cue = _MOVE_CUES.get(move)
     return bool(cue and cue.search(reply))
-
-
-def _first_sentence(reply: str) -> str:
-    return re.split(r"(?<=[.!?])\s+", reply.strip(), maxsplit=1)[0]
 
 
 def _norm(text: str) -> str:
@@ -258,7 +254,7 @@ def _score(
         parrot_run=longest_run(reply, turn["text"]),
         move_fits=move_fits(reply, move) if coached else None,
         feeling_acknowledged=(
-            bool(_FEELING_WORDS.search(_first_sentence(reply)))
+            bool(_FEELING_WORDS.search(first_sentence(reply)))
             if coached and turn.get("feelings")
             else None
         ),

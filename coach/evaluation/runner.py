@@ -17,12 +17,12 @@ from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
 from coach.evaluation.judge import Judge, cohens_kappa
 from coach.evaluation.scoring import CaseResult, classify, score_turn
-from coach.guards.replies import Guards, calibrate, questions
+from coach.guards.replies import Guards, calibrate
 from coach.metrics import mean, ndcg_at_k, recall_at_k, reciprocal_rank
 from coach.parts import CoachParts
 from coach.reflect.dialogue import Coach, Message
-from coach.reflect.scripted import normalize_question
 from coach.retrieval.search import PrincipleRetriever
+from coach.text.sentences import normalize_question, questions
 
 TURN_CATEGORIES = ("reflection", "multi_turn", "off_topic", "injection", "crisis")
 

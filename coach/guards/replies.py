@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
+from coach.text.sentences import questions, quoted, reply_sentences, strip_quotes
 
 MAX_WORDS = 60
 
@@ -33,10 +34,6 @@ CHECKS = (
     "crisis_safe",
 )
 
-# Quoted speech: an opening quote after a non-letter, a closing quote before a non-letter, so the
-# apostrophes in "you're" or "sellers'" are never mistaken for quotes.
-_QUOTED = re.compile(r"(?<![\w])[\"“‘']([^\"“”‘’]{2,}?)[\"”’'](?![\w])")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’')\]]*\s+")
 _WORD = re.compile(r"[a-z']+")
 # Question words that cannot open a subordinate lead-in clause the way "when" or "if" can.
 _NEVER_SUBORDINATE = frozenset({"what", "which", "who", "whom", "whose", "why", "how"})
@@ -124,22 +121,8 @@ def _shares_a_run(reply: str, source: str) -> bool:
     return any(" ".join(said[i : i + _RUN]) in runs for i in range(len(said) - _RUN + 1))
 
 
-def strip_quotes(text: str) -> str:
-    """The reply with quoted words removed: a seller's own 'I should have...' is not advice."""
-    return _QUOTED.sub(" ", text)
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
-
-
 def word_count(text: str) -> int:
     return len(text.split())
-
-
-def questions(text: str) -> list[str]:
-    """Question sentences, quoted speech excluded."""
-    return [s for s in sentences(strip_quotes(text)) if s.rstrip("\"”’')]").endswith("?")]
 
 
 class Guards:
@@ -205,7 +188,7 @@ class Guards:
             return CheckResult(name, False, "no question")
         if len(qs) > 1:
             return CheckResult(name, False, " / ".join(qs))
-        last = sentences(strip_quotes(reply))[-1]
+        last = reply_sentences(strip_quotes(reply))[-1]
         if last != qs[0]:
             return CheckResult(name, False, f"question not last: {qs[0]}")
         return CheckResult(name, True, qs[0])
@@ -311,9 +294,9 @@ class Guards:
         text = reply
         if ctx.seller_text:
             # Words quoted back from the seller's own message cannot leak anything.
-            for quoted in _QUOTED.findall(reply):
-                if quoted.strip(" .…") and quoted.strip(" .…") in ctx.seller_text:
-                    text = text.replace(quoted, " ")
+            for said in quoted(reply):
+                if said.strip(" .…") and said.strip(" .…") in ctx.seller_text:
+                    text = text.replace(said, " ")
         for pattern in self.leak:
             m = pattern.search(text)
             if m:

@@ -18,14 +18,15 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from coach.errors import CoachError
-from coach.guards.replies import GuardReport, ReplyContext, questions
+from coach.guards.replies import GuardReport, ReplyContext
 from coach.limits import Limits, readable
 from coach.llm.tiers import Tier
 from coach.parts import CoachParts
 from coach.principles import Stage
-from coach.reflect.scripted import normalize_question, shorten_phrase, stage_for
+from coach.reflect.scripted import shorten_phrase, stage_for
 from coach.retrieval.search import Hit
 from coach.safety import Answer, Triage, Verdict
+from coach.text.sentences import asks, normalize_question, questions, sentence_ends
 from coach.understanding import CONTINUING, Move, Reading
 
 Role = Literal["user", "assistant"]
@@ -954,7 +955,7 @@ def _commitments_of(readings: Sequence[Reading]) -> list[str]:
     # part of it: the last message read as a commitment always comes along.
     # A worry asked as a question ("what if it bombs in front of the CRO?") is not a plan.
     last = next((r.commitment for r in reversed(readings) if r.commitment), None)
-    if last and "?" in last:
+    if last and asks(last):
         last = None
     if last:
         chosen.append(last)
@@ -1034,9 +1035,6 @@ def _attempt(raw: str, report: GuardReport) -> dict[str, Any]:
     }
 
 
-_SENTENCE_DONE = re.compile(r"[.!?…][\"”’')\]]*(?= )")
-
-
 def _display_end(raw: str) -> int:
     """Where the text to show ends: before the `PRINCIPLE:` line the reply closes with."""
     m = _PRINCIPLE_LINE.search(raw)
@@ -1052,9 +1050,9 @@ def _shown_until(raw: str) -> int:
     if line_break != -1:
         end = line_break
     shown = 0
-    for m in _SENTENCE_DONE.finditer(raw, 0, end):
-        if len(raw[shown : m.end()].split()) >= 3:  # "1." alone is not a sentence
-            shown = m.end()
+    for stop in sentence_ends(raw, end):
+        if len(raw[shown:stop].split()) >= 3:  # "1." alone is not a sentence
+            shown = stop
     return shown
 
 

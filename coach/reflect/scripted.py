@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
 from coach.principles import Principle, PrincipleSet, Stage
+from coach.text.sentences import normalize_question, one_line, split_sentences
 
 MAX_PHRASE_WORDS = 18
 _CLAUSE_SPLIT = re.compile(
@@ -71,11 +72,6 @@ class _ScriptFile(BaseModel):
     turn_limit_notice: str
     model_error_notice: str
     model_guard_notice: str
-
-
-def normalize_question(text: str) -> str:
-    """A question's identity for "never ask twice": lowercase words only."""
-    return " ".join(re.findall(r"[a-z0-9']+", text.lower()))
 
 
 def stage_for(coaching_turn: int) -> Stage:
@@ -158,13 +154,13 @@ class CoachingScript:
 
     def is_request(self, text: str) -> bool:
         """A request to the coach rather than a story about the seller's week."""
-        sentences = re.split(r"(?<=[.!?])\s+", text.strip())
-        asking = [any(p.search(s) for p in self.request) for s in sentences]
+        said = split_sentences(text)
+        asking = [any(p.search(s) for p in self.request) for s in said]
         # A story is told in sentences that do not ask: "add a meeting to my calendar" is a
         # request with "my" in it, "I lost the deal. Can you help?" tells first.
         tells = any(
             not asked and len(s.split()) >= 4 and any(p.search(s) for p in self.narrative)
-            for s, asked in zip(sentences, asking, strict=True)
+            for s, asked in zip(said, asking, strict=True)
         )
         return any(asking) and not tells
 
@@ -178,8 +174,7 @@ class CoachingScript:
     def commitment_in(self, texts: Sequence[str]) -> str | None:
         """The seller's latest sentence that commits to something, if any."""
         for text in reversed(texts):
-            sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
-            for sentence in reversed(sentences):
+            for sentence in reversed(split_sentences(one_line(text))):
                 if any(p.search(sentence) for p in self.commitment):
                     return shorten_phrase(sentence, ("will", "going to", "'ll"))
         return None

@@ -18,11 +18,11 @@ from pydantic import BaseModel, ConfigDict
 
 from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
-from coach.guards.replies import ReplyContext, questions
+from coach.guards.replies import ReplyContext
 from coach.inert import for_markdown
 from coach.parts import CoachParts
 from coach.principles import PrincipleSet
-from coach.reflect.scripted import normalize_question
+from coach.text.sentences import normalize_question, questions
 from coach.transcripts.export import TranscriptFormatError, from_json
 from coach.transcripts.model import SessionRecord, Transcript, TurnRecord
 
