@@ -19,12 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from coach.datafiles import YAMLError, parse_yaml
 from coach.errors import CoachError
 from coach.limits import Limits
+from coach.llm.citations import split_citations
 from coach.parts import CoachParts
 from coach.text.sentences import first_sentence, is_question, one_line, reply_sentences
 
 Channel = Literal["slack", "email"]
 Tone = Literal["warm", "direct"]
-_PRINCIPLE_LINE = re.compile(r"^\s*\**principles?\**\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.M)
 
 
 class ChallengeFileError(CoachError, ValueError):
@@ -502,7 +502,7 @@ class ChallengeEngine:
         try:
             for attempt in range(2):
                 raw = str(self.parts.chat.model.invoke(messages).content)
-                draft, declared = _parse(raw)
+                draft, declared = split_citations(raw)
                 declared = [d for d in declared if d in ids]
                 report = self.check_draft(draft, request.channel, declared) if draft else None
                 ok = report is not None and report.passed and bool(declared)
@@ -542,15 +542,6 @@ class ChallengeEngine:
 
     def _ms(self, start: float) -> int:
         return round((self.parts.clock() - start) * 1000)
-
-
-def _parse(raw: str) -> tuple[str, list[str]]:
-    ids: list[str] = []
-    for m in _PRINCIPLE_LINE.finditer(raw):
-        ids += [
-            i.strip(" `*[]().'\"").lower() for i in re.split(r"[,\s]+", m.group(1)) if i.strip()
-        ]
-    return _PRINCIPLE_LINE.sub("", raw).strip(), ids
 
 
 def _body(text: str) -> str:

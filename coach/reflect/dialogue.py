@@ -20,19 +20,19 @@ from typing import Any, Literal
 from coach.errors import CoachError
 from coach.guards.replies import GuardReport, ReplyContext
 from coach.limits import Limits, readable
+from coach.llm.citations import citations_start, split_citations
 from coach.llm.tiers import Tier
 from coach.parts import CoachParts
 from coach.principles import Stage
 from coach.reflect.scripted import shorten_phrase, stage_for
 from coach.retrieval.search import Hit
 from coach.safety import Answer, Triage, Verdict
-from coach.text.sentences import asks, normalize_question, questions, sentence_ends
+from coach.text.sentences import asks, normalize_question, one_line, questions, sentence_ends
 from coach.understanding import CONTINUING, Move, Reading
 
 Role = Literal["user", "assistant"]
 # Principles a turn ranks among: the top few by retrieval, so the session's thread can stay.
 CANDIDATES = 5
-_PRINCIPLE_LINE = re.compile(r"^\s*\**principles?\**\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.M)
 CLOSE_SCORES = 0.03  # hits this close to the best count as ties: prefer an unexplored one
 
 
@@ -626,7 +626,7 @@ class Coach:
             report = self._check_model(raw, ids, ctx(ids), view)
             attempts.append(_attempt(raw, report))
             if report.passed and not blocked:
-                rest = raw[shown : _display_end(raw)]
+                rest = raw[shown : citations_start(raw)]
                 if rest.strip():
                     yield rest
             model_passed = report.passed
@@ -765,7 +765,7 @@ class Coach:
         verse is a matter of line breaks, which the reply shown no longer has."""
         reply, _ = parse_reply(raw)
         report = self.parts.guards.check(reply, ctx)
-        compliance = self.parts.guards.compliant(raw[: _display_end(raw)], ctx)
+        compliance = self.parts.guards.compliant(raw[: citations_start(raw)], ctx)
         report = GuardReport(
             tuple(compliance if c.name == compliance.name else c for c in report.checks)
         )
@@ -897,11 +897,8 @@ _STAGE_HINTS: dict[str, str] = {
 
 def parse_reply(raw: str) -> tuple[str, list[str]]:
     """Split a model reply into the text shown and the principle ids it cites."""
-    ids: list[str] = []
-    for m in _PRINCIPLE_LINE.finditer(raw):
-        ids += [i.strip(" `*[]().'\"").lower() for i in re.split(r"[,\s]+", m.group(1))]
-    text = _PRINCIPLE_LINE.sub("", raw).strip()
-    return " ".join(text.split()), [i for i in ids if i]
+    text, ids = split_citations(raw)
+    return one_line(text), ids
 
 
 _CHECK_IN_TEXT = re.compile(
@@ -1035,17 +1032,11 @@ def _attempt(raw: str, report: GuardReport) -> dict[str, Any]:
     }
 
 
-def _display_end(raw: str) -> int:
-    """Where the text to show ends: before the `PRINCIPLE:` line the reply closes with."""
-    m = _PRINCIPLE_LINE.search(raw)
-    return m.start() if m else len(raw)
-
-
 def _shown_until(raw: str) -> int:
     """The end of the last complete sentence that may be shown before the reply is whole (0
     when there is none). A coach reply is one paragraph: from the first line break on, the text
     may be a list or verse, which only the whole reply can tell, so it waits for the end."""
-    end = _display_end(raw)
+    end = citations_start(raw)
     line_break = raw.find("\n", 0, end)
     if line_break != -1:
         end = line_break
