@@ -522,14 +522,15 @@ class ChallengeEngine:
                 failed = [f.name for f in report.findings if not f.passed] if report else ["empty"]
                 if not declared:
                     failed.append("no PRINCIPLES line")
-                messages.append(
-                    HumanMessage(
-                        "Your draft failed these checks: " + ", ".join(failed) + ". Rewrite it "
-                        f"in {spec.min_words}-{spec.max_words} words, blaming no one, with the "
-                        f"manager going first, ending with: {self.script.spec.mirror} Then the "
-                        "PRINCIPLES line."
-                    )
+                retry = self.parts.prompts.render(
+                    "challenge_retry",
+                    failures=", ".join(failed),
+                    min_words=str(spec.min_words),
+                    max_words=str(spec.max_words),
+                    mirror=self.script.spec.mirror,
                 )
+                # The file ends with a line break; the message it replaces never did.
+                messages.append(HumanMessage(retry.rstrip("\n")))
             notice = "The model's draft did not pass the checks, so the composed draft follows."
         except Exception as exc:  # the manager still gets a draft
             notice = (
