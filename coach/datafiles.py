@@ -1,17 +1,21 @@
-"""Reading the YAML data files (principles, safety, guards, coaching script)."""
+"""Reading the data files: YAML in a pydantic schema (principles, safety, guards, coaching script,
+listening, challenge, review, understanding, eval thresholds and personas) and JSON Lines."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 from coach.errors import CoachError
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 # libyaml's parser is ~15x faster than the pure-Python one; it matters for a CLI that starts a
 # fresh process per call. Fall back when PyYAML was built without it.
@@ -31,24 +35,67 @@ def first_problem(exc: ValidationError) -> tuple[str, str]:
 
 
 class DataFileError(CoachError, ValueError):
-    """A data file is missing, not YAML, or not in its schema."""
+    """A data file is missing, unreadable, not YAML, or not in its schema."""
 
 
-def load_data_file(path: Path, schema: type[M], what: str) -> M:
-    """Read a YAML data file into its pydantic schema; one sentence naming the problem if not."""
+def read_data_file(path: Path, what: str, error: type[CoachError] = DataFileError) -> bytes:
+    """A data file's bytes; one sentence naming the problem if it is missing or unreadable."""
     try:
-        data = parse_yaml(path.read_text(encoding="utf-8"))
+        return path.read_bytes()
     except FileNotFoundError:
-        raise DataFileError(f"{what} not found: {path}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"{what} {path} cannot be read ({exc}).") from None
-    except YAMLError:
-        raise DataFileError(f"{what} {path} is not valid YAML.") from None
+        raise error(f"{what} not found: {path}.") from None
+    except IsADirectoryError:
+        raise error(f"{what} {path} is a folder, not a file.") from None
+    except OSError as exc:
+        raise error(f"{what} {path} cannot be read ({exc.strerror or exc}).") from None
+
+
+def parse_data_file(
+    raw: bytes, path: Path, schema: type[M], what: str, error: type[CoachError] = DataFileError
+) -> M:
+    """A data file's bytes as YAML in its schema; one sentence naming the problem if not."""
+    try:
+        data = parse_yaml(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise error(f"{what} {path} is not UTF-8 text.") from None
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise error(f"{what} {path} is not valid YAML{where}.") from None
+    if data is None:
+        raise error(f"{what} {path} is empty.")
+    if not issubclass(schema, RootModel) and not isinstance(data, dict):
+        raise error(f"{what} {path} must be a mapping of names to values.")
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
         loc, msg = first_problem(exc)
-        raise DataFileError(f"{what} {path} is invalid at {loc or 'the top'}: {msg}.") from None
+        raise error(f"{what} {path} is invalid at {loc or 'the top'}: {msg}.") from None
+
+
+def load_data_file(
+    path: Path, schema: type[M], what: str, error: type[CoachError] = DataFileError
+) -> M:
+    """Read a YAML data file into its pydantic schema; one sentence naming the problem if not.
+
+    `what` opens the sentence ("Guard file"); `error` is the caller's CoachError subclass."""
+    return parse_data_file(read_data_file(path, what, error), path, schema, what, error)
+
+
+def build_from_data_file(
+    path: Path,
+    schema: type[M],
+    what: str,
+    build: Callable[[M], T],
+    error: type[CoachError] = DataFileError,
+) -> T:
+    """`build` from a data file loaded by `load_data_file`: a pattern that does not compile, or
+    a ValueError `build` raises, is one sentence naming the file too."""
+    spec = load_data_file(path, schema, what, error)
+    try:
+        return build(spec)
+    except (ValueError, re.error) as exc:
+        raise error(f"{what} {path} cannot be used: {str(exc).rstrip('.')}.") from None
 
 
 def read_jsonl(path: Path, what: str) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.datafiles import YAMLError, parse_yaml
+from coach.datafiles import DataFileError, build_from_data_file
 from coach.errors import CoachError
 from coach.limits import Limits
 from coach.llm.citations import split_citations
@@ -27,7 +27,7 @@ Channel = Literal["slack", "email"]
 Tone = Literal["warm", "direct"]
 
 
-class ChallengeFileError(CoachError, ValueError):
+class ChallengeFileError(DataFileError):
     """data/challenge.yaml is missing or malformed."""
 
 
@@ -177,10 +177,7 @@ class ChallengeScript:
 
     @classmethod
     def load(cls, path: Path) -> ChallengeScript:
-        try:
-            return cls(_ChallengeFile.model_validate(parse_yaml(path.read_text(encoding="utf-8"))))
-        except (OSError, YAMLError, ValueError) as exc:
-            raise ChallengeFileError(f"Challenge file {path} cannot be used: {exc}") from None
+        return build_from_data_file(path, _ChallengeFile, "Challenge file", cls, ChallengeFileError)
 
 
 class ChallengeEngine:

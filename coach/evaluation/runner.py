@@ -9,11 +9,13 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from coach.cases import Case, CaseFileError, load_cases
 from coach.challenge.drafting import ChallengeEngine, ChallengeRequest
-from coach.datafiles import YAMLError, parse_yaml
+from coach.datafiles import load_data_file
 from coach.errors import CoachError
 from coach.evaluation.judge import Judge, cohens_kappa
 from coach.evaluation.scoring import CaseResult, classify, score_turn
@@ -75,31 +77,38 @@ class TierRun:
         return [m for m in self.metrics.values() if m.status == "FAIL"]
 
 
-def _thresholds_file(path: Path) -> dict[str, Any]:
-    try:
-        data = parse_yaml(path.read_text(encoding="utf-8"))
-    except IsADirectoryError:
-        raise EvalInputError(f"{path} is a folder; give the thresholds YAML file.") from None
-    except OSError:
-        raise EvalInputError(f"Thresholds file not found: {path}.") from None
-    except (YAMLError, UnicodeDecodeError) as exc:
-        raise EvalInputError(f"{path} is not valid YAML ({type(exc).__name__}).") from None
-    if not isinstance(data, dict) or data.get("version") != 1 or "metrics" not in data:
-        raise EvalInputError(f"{path} is not a version 1 thresholds file.")
-    return data
+class _GateSpec(BaseModel):
+    gate: float
+    target: float | None = None
+    critical: bool = False
+
+
+class _DatasetLists(BaseModel):
+    gate: list[str] = Field(default_factory=list)
+    report: list[str] = Field(default_factory=list)
+
+
+class _ThresholdsFile(BaseModel):
+    version: Literal[1]
+    metrics: dict[str, _GateSpec]
+    datasets: _DatasetLists = Field(default_factory=_DatasetLists)
+
+
+def _thresholds_file(path: Path) -> _ThresholdsFile:
+    return load_data_file(path, _ThresholdsFile, "Thresholds file", EvalInputError)
 
 
 def load_thresholds(path: Path) -> dict[str, Gate]:
     return {
-        name: Gate(float(spec["gate"]), spec.get("target"), bool(spec.get("critical", False)))
-        for name, spec in _thresholds_file(path)["metrics"].items()
+        name: Gate(spec.gate, spec.target, spec.critical)
+        for name, spec in _thresholds_file(path).metrics.items()
     }
 
 
 def dataset_lists(path: Path) -> tuple[list[str], list[str]]:
     """The dataset files that gate, and those that are only reported."""
-    sets = _thresholds_file(path).get("datasets", {})
-    return list(sets.get("gate", [])), list(sets.get("report", []))
+    sets = _thresholds_file(path).datasets
+    return list(sets.gate), list(sets.report)
 
 
 def load_datasets(paths: Sequence[Path]) -> list[Case]:

@@ -7,7 +7,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from coach.datafiles import parse_yaml
+from pydantic import RootModel
+
+from coach.datafiles import load_data_file
 from coach.evaluation.runner import (
     EvalInputError,
     Evaluator,
@@ -19,6 +21,10 @@ from coach.evaluation.runner import (
 from coach.settings import DATA_DIR, PROJECT_ROOT, Settings
 
 CALIBRATION_DIR = PROJECT_ROOT / "evals" / "calibration"
+
+
+class _Personas(RootModel[list[dict[str, Any]]]):
+    """The simulated sellers, as the evaluator reads them (id, turns, gold_principles)."""
 
 
 def load_calibration(folder: Path = CALIBRATION_DIR) -> list[dict[str, Any]]:
@@ -38,7 +44,9 @@ def build_evaluator(settings: Settings, thresholds: Path) -> Evaluator:
     from coach.wiring import build_challenge, build_coach, build_parts
 
     parts = build_parts(settings, fast=True)
-    personas = parse_yaml((DATA_DIR / "personas.yaml").read_text(encoding="utf-8"))
+    personas = load_data_file(
+        DATA_DIR / "personas.yaml", _Personas, "Personas file", EvalInputError
+    ).root
     return Evaluator(
         parts,
         build_coach(settings, parts),

@@ -15,8 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.datafiles import YAMLError, parse_yaml
-from coach.errors import CoachError
+from coach.datafiles import DataFileError, build_from_data_file
 from coach.text.sentences import questions, quoted, reply_sentences, strip_quotes
 
 MAX_WORDS = 60
@@ -39,7 +38,7 @@ _WORD = re.compile(r"[a-z']+")
 _NEVER_SUBORDINATE = frozenset({"what", "which", "who", "whom", "whose", "why", "how"})
 
 
-class GuardFileError(CoachError, ValueError):
+class GuardFileError(DataFileError):
     """data/guards.yaml is missing or malformed."""
 
 
@@ -152,11 +151,7 @@ class Guards:
 
     @classmethod
     def load(cls, path: Path) -> Guards:
-        try:
-            data = parse_yaml(path.read_text(encoding="utf-8"))
-            return cls(_GuardSpec.model_validate(data))
-        except (OSError, YAMLError, ValueError) as exc:
-            raise GuardFileError(f"Guard file {path} cannot be used: {exc}") from None
+        return build_from_data_file(path, _GuardSpec, "Guard file", cls, GuardFileError)
 
     # -- the checks -----------------------------------------------------------------------------
 

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.datafiles import YAMLError, parse_yaml
-from coach.errors import CoachError
+from coach.datafiles import DataFileError, build_from_data_file
 from coach.text.sentences import normalize_question
 from coach.understanding import Move, Reading
 
@@ -34,7 +33,7 @@ _ASSERTIVE = frozenset({Move.WIN, Move.BLAME, Move.OWN_PART, Move.INSIGHT})
 TENTATIVE = 0.5
 
 
-class ListeningFileError(CoachError, ValueError):
+class ListeningFileError(DataFileError):
     """data/listening.yaml is missing or malformed."""
 
 
@@ -102,10 +101,7 @@ class ListeningScript:
 
     @classmethod
     def load(cls, path: Path) -> ListeningScript:
-        try:
-            return cls(_ListeningFile.model_validate(parse_yaml(path.read_text("utf-8"))))
-        except (OSError, YAMLError, ValueError) as exc:
-            raise ListeningFileError(f"Listening file {path} cannot be used: {exc}") from None
+        return build_from_data_file(path, _ListeningFile, "Listening file", cls, ListeningFileError)
 
     def respond(
         self,

@@ -14,8 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.datafiles import YAMLError, parse_yaml
-from coach.errors import CoachError
+from coach.datafiles import DataFileError, build_from_data_file
 from coach.principles import Principle, PrincipleSet, Stage
 from coach.text.sentences import normalize_question, one_line, split_sentences
 
@@ -35,7 +34,7 @@ _TRAILING_FILLER = re.compile(
 )
 
 
-class ScriptFileError(CoachError, ValueError):
+class ScriptFileError(DataFileError):
     """data/coaching.yaml is missing or malformed."""
 
 
@@ -140,11 +139,13 @@ class CoachingScript:
 
     @classmethod
     def load(cls, path: Path, principles: PrincipleSet) -> CoachingScript:
-        try:
-            data = parse_yaml(path.read_text(encoding="utf-8"))
-            return cls(_ScriptFile.model_validate(data), principles)
-        except (OSError, YAMLError, ValueError) as exc:
-            raise ScriptFileError(f"Coaching script {path} cannot be used: {exc}") from None
+        return build_from_data_file(
+            path,
+            _ScriptFile,
+            "Coaching script",
+            lambda spec: cls(spec, principles),
+            ScriptFileError,
+        )
 
     # -- reading the seller ---------------------------------------------------------------------
 

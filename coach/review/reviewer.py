@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from coach.datafiles import YAMLError, parse_yaml
+from coach.datafiles import build_from_data_file
 from coach.errors import CoachError
 from coach.guards.replies import ReplyContext
 from coach.inert import for_markdown
@@ -114,10 +114,7 @@ class ReviewRules:
 
     @classmethod
     def load(cls, path: Path) -> ReviewRules:
-        try:
-            return cls(_ReviewFile.model_validate(parse_yaml(path.read_text(encoding="utf-8"))))
-        except (OSError, YAMLError, ValueError) as exc:
-            raise ReviewInputError(f"Review rules {path} cannot be used: {exc}") from None
+        return build_from_data_file(path, _ReviewFile, "Review rules", cls, ReviewInputError)
 
 
 # -- reading transcripts --------------------------------------------------------------------------

@@ -10,8 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.datafiles import YAMLError, parse_yaml
-from coach.errors import CoachError
+from coach.datafiles import DataFileError, build_from_data_file
 from coach.text.sentences import asks, message_sentences
 from coach.understanding.reading import Feeling
 
@@ -66,7 +65,7 @@ _DEPARTMENTS = frozenset(
 )
 
 
-class UnderstandingFileError(CoachError, ValueError):
+class UnderstandingFileError(DataFileError):
     """data/understanding.yaml is missing or malformed."""
 
 
@@ -151,15 +150,13 @@ class UnderstandingLexicon:
 
     @classmethod
     def load(cls, path: Path, known_words: frozenset[str] = frozenset()) -> UnderstandingLexicon:
-        try:
-            data = parse_yaml(path.read_text(encoding="utf-8"))
-            spec = _LexiconFile.model_validate(data)
-            lexicon = cls(spec, known_words)
-        except (OSError, YAMLError, ValueError, re.error) as exc:
-            raise UnderstandingFileError(
-                f"Understanding file {path} cannot be used: {exc}"
-            ) from None
-        return lexicon
+        return build_from_data_file(
+            path,
+            _LexiconFile,
+            "Understanding file",
+            lambda spec: cls(spec, known_words),
+            UnderstandingFileError,
+        )
 
     # -- feelings -------------------------------------------------------------------------------
 
