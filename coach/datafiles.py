@@ -98,23 +98,48 @@ def build_from_data_file(
         raise error(f"{what} {path} cannot be used: {str(exc).rstrip('.')}.") from None
 
 
-def read_jsonl(path: Path, what: str) -> list[dict[str, Any]]:
-    """Read a JSON Lines file of objects; one sentence naming the file and line if one is bad."""
+def jsonl_rows(
+    path: Path, what: str, error: type[CoachError] = DataFileError
+) -> list[tuple[int, dict[str, Any]]]:
+    """Each object of a JSON Lines file, with its line number (blank lines skipped); a bad file
+    or line is one sentence naming the file, and the line."""
+    raw = read_data_file(path, what, error)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise DataFileError(f"{what} not found: {path}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"{what} {path} cannot be read ({exc}).") from None
-    rows: list[dict[str, Any]] = []
+        lines = raw.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise error(f"{what} {path} is not UTF-8 text.") from None
+    rows: list[tuple[int, dict[str, Any]]] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            raise DataFileError(f"{path}:{number}: not valid JSON ({exc}).") from None
+        except json.JSONDecodeError as exc:
+            raise error(f"{path}:{number}: not valid JSON ({exc.msg}).") from None
+        except RecursionError:
+            raise error(f"{path}:{number}: not valid JSON (nested too deep).") from None
         if not isinstance(row, dict):
-            raise DataFileError(f"{path}:{number}: each line must be a JSON object.")
-        rows.append(row)
+            raise error(f"{path}:{number}: each line must be a JSON object.")
+        rows.append((number, row))
     return rows
+
+
+def jsonl_models(
+    path: Path, schema: type[M], what: str, error: type[CoachError] = DataFileError
+) -> list[tuple[int, M]]:
+    """Each line of a JSON Lines file in its pydantic schema, with its line number."""
+    out: list[tuple[int, M]] = []
+    for number, row in jsonl_rows(path, what, error):
+        try:
+            out.append((number, schema.model_validate(row)))
+        except ValidationError as exc:
+            loc, msg = first_problem(exc)
+            raise error(f"{path}:{number}: {loc or 'line'}: {msg}.") from None
+    return out
+
+
+def read_jsonl(
+    path: Path, what: str, error: type[CoachError] = DataFileError
+) -> list[dict[str, Any]]:
+    """Read a JSON Lines file of objects; one sentence naming the file and line if one is bad."""
+    return [row for _, row in jsonl_rows(path, what, error)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections import defaultdict
@@ -15,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from coach.cases import Case, CaseFileError, load_cases
 from coach.challenge.drafting import ChallengeEngine, ChallengeRequest
-from coach.datafiles import load_data_file
+from coach.datafiles import jsonl_rows, load_data_file
 from coach.errors import CoachError
 from coach.evaluation.judge import Judge, cohens_kappa
 from coach.evaluation.scoring import CaseResult, classify, score_turn
@@ -131,21 +130,9 @@ def load_datasets(paths: Sequence[Path]) -> list[Case]:
 
 def load_replies(path: Path) -> dict[str, dict[str, Any]]:
     """Recorded replies: JSONL of {"id", "reply", "principle_ids"}; a bad line names itself."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        raise EvalInputError(f"Replies file not found: {path}.") from None
-    except UnicodeDecodeError:
-        raise EvalInputError(f"Replies file {path} is not UTF-8 text.") from None
     out: dict[str, dict[str, Any]] = {}
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalInputError(f"{path}:{n}: not valid JSON ({exc.msg}).") from None
-        if not isinstance(row, dict) or not isinstance(row.get("id"), str):
+    for n, row in jsonl_rows(path, "Replies file", EvalInputError):
+        if not isinstance(row.get("id"), str):
             raise EvalInputError(f'{path}:{n}: each line needs "id", "reply", "principle_ids".')
         if not isinstance(row.get("reply"), str):
             raise EvalInputError(f'{path}:{n}: "reply" must be a string.')

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import RootModel
 
-from coach.datafiles import load_data_file
+from coach.datafiles import load_data_file, read_jsonl
 from coach.evaluation.runner import (
     EvalInputError,
     Evaluator,
@@ -30,11 +29,7 @@ class _Personas(RootModel[list[dict[str, Any]]]):
 def load_calibration(folder: Path = CALIBRATION_DIR) -> list[dict[str, Any]]:
     rows = []
     for path in sorted(folder.glob("*.jsonl")):
-        rows += [
-            json.loads(line)
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()
-        ]
+        rows += read_jsonl(path, "Calibration file", EvalInputError)
     return rows
 
 
