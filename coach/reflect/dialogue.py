@@ -342,7 +342,7 @@ class Coach:
                 if behavior == Behavior.CRISIS:
                     crisis = True
                     crisis_replies += 1
-                    danger_now = danger_now or " ".join(m.content.split()) in urgent_texts
+                    danger_now = danger_now or one_line(m.content) in urgent_texts
                 check_in_open = behavior == Behavior.CHECK_IN
                 check_ins = check_ins + 1 if check_in_open else 0
                 for q in questions(m.content):
@@ -388,7 +388,7 @@ class Coach:
         """A plain transcript's care replies, recognised by the coach's own words, or a
         check-in by its plain question about suicide."""
         rules = self.parts.safety.rules
-        said = " ".join(text.split())
+        said = one_line(text)
         care = (rules.crisis_reply, rules.check_in_disclosed, *rules.crisis_follow_ups)
         if said in care or said in rules.danger_now_replies:
             return Behavior.CRISIS.value
@@ -1014,7 +1014,7 @@ def _reading_block(reading: Reading) -> str:
 
 
 def _trim(text: str) -> str:
-    text = " ".join(text.split())
+    text = one_line(text)
     return text if len(text) <= HISTORY_CHARS else text[: HISTORY_CHARS - 1] + "…"
 
 

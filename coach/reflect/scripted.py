@@ -83,7 +83,7 @@ def stage_for(coaching_turn: int) -> Stage:
 
 
 def _tidy(text: str) -> str:
-    text = " ".join(text.split()).strip(" \"“”'‘’")
+    text = one_line(text).strip(" \"“”'‘’")
     text = text.replace("“", "'").replace("”", "'").replace('"', "'")
     text = _LEADING_FILLER.sub("", text)
     text = _TRAILING_FILLER.sub("", text)
