@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from coach.behavior import Behavior
-from coach.datafiles import first_problem
-from coach.errors import CoachError
+from coach.datafiles import DataFileError, jsonl_models
 
 Category = Literal["reflection", "multi_turn", "off_topic", "injection", "crisis", "challenge"]
 
 
-class CaseFileError(CoachError, ValueError):
+class CaseFileError(DataFileError):
     """A dataset file is missing or has a bad line."""
 
 
@@ -46,23 +44,8 @@ class Case(BaseModel):
 
 def load_cases(path: Path) -> list[Case]:
     """Read one JSONL dataset; a bad line raises CaseFileError naming the file and line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise CaseFileError(f"Dataset not found: {path}.") from None
-    except UnicodeDecodeError:
-        raise CaseFileError(f"Dataset {path} is not UTF-8 text.") from None
     cases: list[Case] = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            case = Case.model_validate(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise CaseFileError(f"{path}:{number}: not valid JSON ({exc.msg}).") from None
-        except ValidationError as exc:
-            loc, msg = first_problem(exc)
-            raise CaseFileError(f"{path}:{number}: {loc or 'line'}: {msg}.") from None
+    for number, case in jsonl_models(path, Case, "Dataset", CaseFileError):
         if case.turns[-1].role != "user":
             raise CaseFileError(f"{path}:{number}: the last turn must be a user turn.")
         cases.append(case)

@@ -13,11 +13,19 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # What can make a link, an image, emphasis, a heading, code or an HTML tag; a stray "." or "-"
 # can at most start a list inside the quote that holds the text, so they stay readable.
 _MARKDOWN = re.compile(r"([\\`*_\[\]()#!|>~<$])")
+# On a Streamlit page the text is not held in a report's quote: "1." or "-" at the start of a
+# line would make a list there, so those are escaped too, with "+" and braces.
+_PAGE_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")
 
 
 def for_terminal(text: str) -> str:
     """The text with escape sequences and control characters removed."""
     return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+def markdown_for_page(text: str) -> str:
+    """The text with every Markdown character escaped, for `st.markdown` and widget labels."""
+    return _PAGE_MARKDOWN.sub(r"\\\1", text)
 
 
 def for_markdown(text: str) -> str:

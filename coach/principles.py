@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from coach.datafiles import YAMLError, first_problem, parse_yaml
-from coach.errors import CoachError
+from coach.datafiles import DataFileError, parse_data_file, read_data_file
+from coach.text.sentences import one_line
 
 Stage = Literal["explore", "deepen", "commit"]
 
@@ -30,7 +29,7 @@ CANONICAL_IDS: tuple[str, ...] = (
 )
 
 
-class PrincipleFileError(CoachError, ValueError):
+class PrincipleFileError(DataFileError):
     """The principle file is missing, unreadable or not in the expected shape."""
 
 
@@ -98,38 +97,15 @@ class PrincipleSet:
         return principle_id in self._by_id
 
 
-def normalize_space(text: str) -> str:
-    """Collapse runs of whitespace, so a quote may wrap across lines or paragraphs."""
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def quote_in_source(quote: str, source_text: str) -> bool:
-    return normalize_space(quote) in normalize_space(source_text)
+    """Whether the quote is in the source; a quote may wrap across lines or paragraphs."""
+    return one_line(quote) in one_line(source_text)
 
 
 def load_principles(path: Path) -> PrincipleSet:
     """Read and validate a principle file; raises PrincipleFileError with one clear sentence."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise PrincipleFileError(f"Principle file not found: {path}.") from None
-    except OSError as exc:
-        raise PrincipleFileError(f"Cannot read principle file {path}: {exc.strerror}.") from None
-    try:
-        data = parse_yaml(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise PrincipleFileError(f"Principle file {path} is not UTF-8 text.") from None
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise PrincipleFileError(f"Principle file {path} is not valid YAML{where}.") from None
-    if not isinstance(data, dict):
-        raise PrincipleFileError(f"Principle file {path} must be a mapping with `principles`.")
-    try:
-        parsed = PrincipleFile.model_validate(data)
-    except ValidationError as exc:
-        loc, msg = first_problem(exc)
-        raise PrincipleFileError(f"Principle file {path} is invalid at {loc}: {msg}.") from None
+    raw = read_data_file(path, "Principle file", PrincipleFileError)
+    parsed = parse_data_file(raw, path, PrincipleFile, "Principle file", PrincipleFileError)
 
     seen: set[str] = set()
     for p in parsed.principles:

@@ -14,8 +14,8 @@ from langchain_core.language_models.fake_chat_models import (
 )
 from langchain_core.messages import AIMessage
 
-from coach.guards.replies import questions
 from coach.reflect.dialogue import Behavior, Message, TurnResult, parse_reply
+from coach.text.sentences import questions
 
 BLAME = [Message("user", "I told my VP the deal slipped because the product team shipped late.")]
 GOOD = (

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from coach.guards.replies import questions
 from coach.reflect.dialogue import Behavior, EmptyMessage, Message
-from coach.reflect.scripted import normalize_question
+from coach.text.sentences import normalize_question, questions
 from tests.conversation import converse
 
 

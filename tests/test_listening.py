@@ -4,8 +4,8 @@ said, meets a feeling first, stays on the thread and carries the commitment whol
 from __future__ import annotations
 
 from coach.evaluation.listening import longest_run, takes_up
-from coach.guards.replies import questions
 from coach.reflect.dialogue import Behavior
+from coach.text.sentences import questions
 from tests.conversation import converse
 
 talk = converse

@@ -11,10 +11,10 @@ from coach.principles import (
     CANONICAL_IDS,
     PrincipleFileError,
     load_principles,
-    normalize_space,
     quote_in_source,
 )
 from coach.settings import DATA_DIR
+from coach.text.sentences import one_line as normalize_space
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "pivot-to-leadership.txt"
 OPEN_STARTS = ("what", "how", "which", "where", "when", "who", "whose", "why", "looking", "if")

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import re
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")
+from coach.inert import markdown_for_page
+from coach.text.sentences import one_line
 
 
 def plain(text: str) -> str:
     """Escape Markdown so st.markdown shows the words exactly (links, images and headings in
     a seller's or a model's text stay inert). Streamlit never renders raw HTML here either."""
-    return _MARKDOWN.sub(r"\\\1", text).replace("\n", "  \n")
+    return markdown_for_page(text).replace("\n", "  \n")
 
 
 def label(text: str, limit: int = 80) -> str:
     """A person's words as a button, expander or tab label: one line, cut at `limit`, inert
     (a first message of "![x](http://host/p.png)" once became an image in the sidebar)."""
-    flat = " ".join(text.split())
+    flat = one_line(text)
     if len(flat) > limit:
         flat = flat[: limit - 1].rstrip() + "…"
-    return _MARKDOWN.sub(r"\\\1", flat)
+    return markdown_for_page(flat)

@@ -17,17 +17,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.challenge.options import TONES, Channel, Tone
-from coach.datafiles import YAMLError, parse_yaml
+from coach.datafiles import DataFileError, build_from_data_file
 from coach.errors import CoachError
-from coach.guards.replies import sentences
 from coach.limits import Limits
+from coach.llm.citations import split_citations
 from coach.llm.tiers import Tier
 from coach.parts import CoachParts
+from coach.text.sentences import first_sentence, is_question, one_line, reply_sentences
 
-_PRINCIPLE_LINE = re.compile(r"^\s*\**principles?\**\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.M)
 
-
-class ChallengeFileError(CoachError, ValueError):
+class ChallengeFileError(DataFileError):
     """data/challenge.yaml is missing or malformed."""
 
 
@@ -179,10 +178,7 @@ class ChallengeScript:
 
     @classmethod
     def load(cls, path: Path) -> ChallengeScript:
-        try:
-            return cls(_ChallengeFile.model_validate(parse_yaml(path.read_text(encoding="utf-8"))))
-        except (OSError, YAMLError, ValueError) as exc:
-            raise ChallengeFileError(f"Challenge file {path} cannot be used: {exc}") from None
+        return build_from_data_file(path, _ChallengeFile, "Challenge file", cls, ChallengeFileError)
 
 
 class ChallengeEngine:
@@ -293,7 +289,7 @@ class ChallengeEngine:
         body_ids = [pid for pid in ids if not (commitment and pid == "go-first")] or list(ids)
         lines_full = [getattr(spec.principles[pid], tone) for pid in body_ids]
         lines_short = [spec.principles[pid].short for pid in body_ids]
-        meaning = _first_sentence(self.parts.principles.get(ids[0]).meaning)
+        meaning = first_sentence(one_line(self.parts.principles.get(ids[0]).meaning))
         first = (
             spec.go_first["given"].format(commitment=_lower_first(commitment))
             if commitment
@@ -350,7 +346,7 @@ class ChallengeEngine:
         body = _body(self.limits.message(text, "The draft"))
         if not body.strip():
             raise ChallengeInputError("The draft is empty: paste the message you want checked.")
-        sents = [s for s in sentences(body.replace("\n", " ")) if s.strip()]
+        sents = [s for s in reply_sentences(body.replace("\n", " ")) if s.strip()]
         findings = []
         blamed = [s for s in sents if self._blames(s)]
         findings.append(
@@ -377,17 +373,17 @@ class ChallengeEngine:
             )
         )
         last = sents[-1] if sents else ""
-        is_question = last.rstrip("\"”’')").endswith("?")
-        open_q = self.parts.guards.open_question(last).passed if is_question else False
+        # Unlike the guards, the challenge never counted a closing bracket: "...this week?]" is
+        # not a question here.
+        asking = is_question(last, closers="\"”’')")
+        open_q = self.parts.guards.open_question(last).passed if asking else False
         findings.append(
             Finding(
                 "ends_with_question",
-                bool(is_question and open_q),
+                bool(asking and open_q),
                 "ends with an open question"
-                if is_question and open_q
-                else (
-                    "ends with a yes/no question" if is_question else "does not end with a question"
-                ),
+                if asking and open_q
+                else ("ends with a yes/no question" if asking else "does not end with a question"),
                 last,
             )
         )
@@ -514,7 +510,7 @@ class ChallengeEngine:
         try:
             for attempt in range(2):
                 raw = str(self.parts.chat.model.invoke(messages).content)
-                draft, declared = _parse(raw)
+                draft, declared = split_citations(raw)
                 declared = [d for d in declared if d in ids]
                 report = self.check_draft(draft, request.channel, declared) if draft else None
                 ok = report is not None and report.passed and bool(declared)
@@ -534,14 +530,15 @@ class ChallengeEngine:
                 failed = [f.name for f in report.findings if not f.passed] if report else ["empty"]
                 if not declared:
                     failed.append("no PRINCIPLES line")
-                messages.append(
-                    HumanMessage(
-                        "Your draft failed these checks: " + ", ".join(failed) + ". Rewrite it "
-                        f"in {spec.min_words}-{spec.max_words} words, blaming no one, with the "
-                        f"manager going first, ending with: {self.mirror} Then the "
-                        "PRINCIPLES line."
-                    )
+                retry = self.parts.prompts.render(
+                    "challenge_retry",
+                    failures=", ".join(failed),
+                    min_words=str(spec.min_words),
+                    max_words=str(spec.max_words),
+                    mirror=self.mirror,
                 )
+                # The file ends with a line break; the message it replaces never did.
+                messages.append(HumanMessage(retry.rstrip("\n")))
             notice = "The model's draft did not pass the checks, so the composed draft follows."
         except Exception as exc:  # the manager still gets a draft
             notice = (
@@ -554,15 +551,6 @@ class ChallengeEngine:
 
     def _ms(self, start: float) -> int:
         return round((self.parts.clock() - start) * 1000)
-
-
-def _parse(raw: str) -> tuple[str, list[str]]:
-    ids: list[str] = []
-    for m in _PRINCIPLE_LINE.finditer(raw):
-        ids += [
-            i.strip(" `*[]().'\"").lower() for i in re.split(r"[,\s]+", m.group(1)) if i.strip()
-        ]
-    return _PRINCIPLE_LINE.sub("", raw).strip(), ids
 
 
 def _body(text: str) -> str:
@@ -604,10 +592,6 @@ def _we(clause: str) -> str:
         flags=re.IGNORECASE,
     )
     return _lower_first(clause)
-
-
-def _first_sentence(text: str) -> str:
-    return re.split(r"(?<=[.!?])\s+", " ".join(text.split()), maxsplit=1)[0]
 
 
 def _without_salutation(text: str) -> str:

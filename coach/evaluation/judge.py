@@ -18,7 +18,8 @@ from enum import StrEnum
 from typing import Any
 
 from coach.llm.prompts import PromptLibrary
-from coach.principles import PrincipleSet, normalize_space
+from coach.principles import PrincipleSet
+from coach.text.sentences import one_line
 
 
 class Ruling(StrEnum):
@@ -71,11 +72,11 @@ class Judge:
             principle_id=p.id,
             title=p.title,
             quote=p.source_quote,
-            meaning=" ".join(p.meaning.split()),
+            meaning=one_line(p.meaning),
             seller=seller,
             reply=reply,
         )
-        source = normalize_space(f"{p.title} {p.source_quote} {p.meaning}").lower()
+        source = one_line(f"{p.title} {p.source_quote} {p.meaning}").lower()
         answers = [self._ask(prompt, source) for _ in range(self.votes)]
         valid = [a for a in answers if a.verdict != JUDGE_ERROR]
         votes = tuple(a.verdict for a in answers)
@@ -102,7 +103,7 @@ class Judge:
         verdict, evidence = data.get("verdict"), data.get("evidence")
         if verdict not in ("pass", "fail") or not isinstance(evidence, str) or not evidence.strip():
             return JudgeRuling(JUDGE_ERROR, "no verdict or no evidence")
-        if normalize_space(evidence).lower().strip(" .\"'") not in source:
+        if one_line(evidence).lower().strip(" .\"'") not in source:
             return JudgeRuling(JUDGE_ERROR, f"evidence not in the principle: {evidence[:80]}")
         return JudgeRuling(Ruling(verdict), evidence)  # a pass or a fail, checked above
 

@@ -29,9 +29,9 @@ from typing import Any
 
 from coach.behavior import Behavior
 from coach.datafiles import read_jsonl
-from coach.guards.replies import questions
 from coach.reflect.dialogue import Coach, TurnResult
 from coach.reflect.session import ReflectionSession
+from coach.text.sentences import first_sentence, questions
 
 PARROT_WORDS = 6
 CONTINUING = ("insight", "commitment", "vague")
@@ -142,10 +142,6 @@ def move_fits(reply: str, move: str) -> bool:
     return bool(cue and cue.search(reply))
 
 
-def _first_sentence(reply: str) -> str:
-    return re.split(r"(?<=[.!?])\s+", reply.strip(), maxsplit=1)[0]
-
-
 def _norm(text: str) -> str:
     return " ".join(words(text))
 
@@ -250,7 +246,7 @@ def _score(
         parrot_run=longest_run(reply, turn["text"]),
         move_fits=move_fits(reply, move) if coached else None,
         feeling_acknowledged=(
-            bool(_FEELING_WORDS.search(_first_sentence(reply)))
+            bool(_FEELING_WORDS.search(first_sentence(reply)))
             if coached and turn.get("feelings")
             else None
         ),

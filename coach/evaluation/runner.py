@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from coach.behavior import Behavior
 from coach.cases import Case, CaseFileError, load_cases
 from coach.challenge.drafting import ChallengeEngine, ChallengeRequest
 from coach.challenge.options import CHANNELS, TONES
-from coach.datafiles import YAMLError, parse_yaml
+from coach.datafiles import jsonl_rows, load_data_file
 from coach.errors import CoachError
 from coach.evaluation.judge import Judge, Ruling, cohens_kappa
 from coach.evaluation.scoring import CaseResult, classify, score_turn
-from coach.guards.replies import Guards, calibrate, questions
+from coach.guards.replies import Guards, calibrate
 from coach.metrics import mean, ndcg_at_k, recall_at_k, reciprocal_rank
 from coach.parts import CoachParts
 from coach.reflect.dialogue import Coach, Message
-from coach.reflect.scripted import normalize_question
 from coach.reflect.session import ReflectionSession
 from coach.retrieval.search import PrincipleRetriever
+from coach.text.sentences import normalize_question, questions
 
 TURN_CATEGORIES = ("reflection", "multi_turn", "off_topic", "injection", "crisis")
 
@@ -78,31 +79,38 @@ class TierRun:
         return [m for m in self.metrics.values() if m.status == "FAIL"]
 
 
-def _thresholds_file(path: Path) -> dict[str, Any]:
-    try:
-        data = parse_yaml(path.read_text(encoding="utf-8"))
-    except IsADirectoryError:
-        raise EvalInputError(f"{path} is a folder; give the thresholds YAML file.") from None
-    except OSError:
-        raise EvalInputError(f"Thresholds file not found: {path}.") from None
-    except (YAMLError, UnicodeDecodeError) as exc:
-        raise EvalInputError(f"{path} is not valid YAML ({type(exc).__name__}).") from None
-    if not isinstance(data, dict) or data.get("version") != 1 or "metrics" not in data:
-        raise EvalInputError(f"{path} is not a version 1 thresholds file.")
-    return data
+class _GateSpec(BaseModel):
+    gate: float
+    target: float | None = None
+    critical: bool = False
+
+
+class _DatasetLists(BaseModel):
+    gate: list[str] = Field(default_factory=list)
+    report: list[str] = Field(default_factory=list)
+
+
+class _ThresholdsFile(BaseModel):
+    version: Literal[1]
+    metrics: dict[str, _GateSpec]
+    datasets: _DatasetLists = Field(default_factory=_DatasetLists)
+
+
+def _thresholds_file(path: Path) -> _ThresholdsFile:
+    return load_data_file(path, _ThresholdsFile, "Thresholds file", EvalInputError)
 
 
 def load_thresholds(path: Path) -> dict[str, Gate]:
     return {
-        name: Gate(float(spec["gate"]), spec.get("target"), bool(spec.get("critical", False)))
-        for name, spec in _thresholds_file(path)["metrics"].items()
+        name: Gate(spec.gate, spec.target, spec.critical)
+        for name, spec in _thresholds_file(path).metrics.items()
     }
 
 
 def dataset_lists(path: Path) -> tuple[list[str], list[str]]:
     """The dataset files that gate, and those that are only reported."""
-    sets = _thresholds_file(path).get("datasets", {})
-    return list(sets.get("gate", [])), list(sets.get("report", []))
+    sets = _thresholds_file(path).datasets
+    return list(sets.gate), list(sets.report)
 
 
 def load_datasets(paths: Sequence[Path]) -> list[Case]:
@@ -125,21 +133,9 @@ def load_datasets(paths: Sequence[Path]) -> list[Case]:
 
 def load_replies(path: Path) -> dict[str, dict[str, Any]]:
     """Recorded replies: JSONL of {"id", "reply", "principle_ids"}; a bad line names itself."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        raise EvalInputError(f"Replies file not found: {path}.") from None
-    except UnicodeDecodeError:
-        raise EvalInputError(f"Replies file {path} is not UTF-8 text.") from None
     out: dict[str, dict[str, Any]] = {}
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalInputError(f"{path}:{n}: not valid JSON ({exc.msg}).") from None
-        if not isinstance(row, dict) or not isinstance(row.get("id"), str):
+    for n, row in jsonl_rows(path, "Replies file", EvalInputError):
+        if not isinstance(row.get("id"), str):
             raise EvalInputError(f'{path}:{n}: each line needs "id", "reply", "principle_ids".')
         if not isinstance(row.get("reply"), str):
             raise EvalInputError(f'{path}:{n}: "reply" must be a string.')

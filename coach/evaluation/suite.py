@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from coach.datafiles import parse_yaml
+from pydantic import RootModel
+
+from coach.datafiles import load_data_file, read_jsonl
 from coach.evaluation.runner import (
     EvalInputError,
     Evaluator,
@@ -21,14 +22,14 @@ from coach.settings import DATA_DIR, PROJECT_ROOT, Settings
 CALIBRATION_DIR = PROJECT_ROOT / "evals" / "calibration"
 
 
+class _Personas(RootModel[list[dict[str, Any]]]):
+    """The simulated sellers, as the evaluator reads them (id, turns, gold_principles)."""
+
+
 def load_calibration(folder: Path = CALIBRATION_DIR) -> list[dict[str, Any]]:
     rows = []
     for path in sorted(folder.glob("*.jsonl")):
-        rows += [
-            json.loads(line)
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()
-        ]
+        rows += read_jsonl(path, "Calibration file", EvalInputError)
     return rows
 
 
@@ -38,7 +39,9 @@ def build_evaluator(settings: Settings, thresholds: Path) -> Evaluator:
     from coach.wiring import build_challenge, build_coach, build_parts
 
     parts = build_parts(settings, fast=True)
-    personas = parse_yaml((DATA_DIR / "personas.yaml").read_text(encoding="utf-8"))
+    personas = load_data_file(
+        DATA_DIR / "personas.yaml", _Personas, "Personas file", EvalInputError
+    ).root
     return Evaluator(
         parts,
         build_coach(settings, parts),

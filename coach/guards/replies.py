@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.datafiles import YAMLError, parse_yaml
-from coach.errors import CoachError
+from coach.datafiles import DataFileError, build_from_data_file
+from coach.text.sentences import questions, quoted, reply_sentences, strip_quotes
 
 MAX_WORDS = 60
 
@@ -33,16 +33,12 @@ CHECKS = (
     "crisis_safe",
 )
 
-# Quoted speech: an opening quote after a non-letter, a closing quote before a non-letter, so the
-# apostrophes in "you're" or "sellers'" are never mistaken for quotes.
-_QUOTED = re.compile(r"(?<![\w])[\"“‘']([^\"“”‘’]{2,}?)[\"”’'](?![\w])")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’')\]]*\s+")
 _WORD = re.compile(r"[a-z']+")
 # Question words that cannot open a subordinate lead-in clause the way "when" or "if" can.
 _NEVER_SUBORDINATE = frozenset({"what", "which", "who", "whom", "whose", "why", "how"})
 
 
-class GuardFileError(CoachError, ValueError):
+class GuardFileError(DataFileError):
     """data/guards.yaml is missing or malformed."""
 
 
@@ -124,22 +120,8 @@ def _shares_a_run(reply: str, source: str) -> bool:
     return any(" ".join(said[i : i + _RUN]) in runs for i in range(len(said) - _RUN + 1))
 
 
-def strip_quotes(text: str) -> str:
-    """The reply with quoted words removed: a seller's own 'I should have...' is not advice."""
-    return _QUOTED.sub(" ", text)
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
-
-
 def word_count(text: str) -> int:
     return len(text.split())
-
-
-def questions(text: str) -> list[str]:
-    """Question sentences, quoted speech excluded."""
-    return [s for s in sentences(strip_quotes(text)) if s.rstrip("\"”’')]").endswith("?")]
 
 
 class Guards:
@@ -169,11 +151,7 @@ class Guards:
 
     @classmethod
     def load(cls, path: Path) -> Guards:
-        try:
-            data = parse_yaml(path.read_text(encoding="utf-8"))
-            return cls(_GuardSpec.model_validate(data))
-        except (OSError, YAMLError, ValueError) as exc:
-            raise GuardFileError(f"Guard file {path} cannot be used: {exc}") from None
+        return build_from_data_file(path, _GuardSpec, "Guard file", cls, GuardFileError)
 
     # -- the checks -----------------------------------------------------------------------------
 
@@ -205,7 +183,7 @@ class Guards:
             return CheckResult(name, False, "no question")
         if len(qs) > 1:
             return CheckResult(name, False, " / ".join(qs))
-        last = sentences(strip_quotes(reply))[-1]
+        last = reply_sentences(strip_quotes(reply))[-1]
         if last != qs[0]:
             return CheckResult(name, False, f"question not last: {qs[0]}")
         return CheckResult(name, True, qs[0])
@@ -311,9 +289,9 @@ class Guards:
         text = reply
         if ctx.seller_text:
             # Words quoted back from the seller's own message cannot leak anything.
-            for quoted in _QUOTED.findall(reply):
-                if quoted.strip(" .…") and quoted.strip(" .…") in ctx.seller_text:
-                    text = text.replace(quoted, " ")
+            for said in quoted(reply):
+                if said.strip(" .…") and said.strip(" .…") in ctx.seller_text:
+                    text = text.replace(said, " ")
         for pattern in self.leak:
             m = pattern.search(text)
             if m:

@@ -18,20 +18,21 @@ from typing import Any, Literal
 
 from coach.behavior import CARE, Behavior, Recorded
 from coach.errors import CoachError
-from coach.guards.replies import GuardReport, ReplyContext, questions
+from coach.guards.replies import GuardReport, ReplyContext
 from coach.limits import Limits, readable
+from coach.llm.citations import citations_start, split_citations
 from coach.llm.tiers import Tier
 from coach.parts import CoachParts
 from coach.principles import Stage
-from coach.reflect.scripted import normalize_question, shorten_phrase, stage_for
+from coach.reflect.scripted import shorten_phrase, stage_for
 from coach.retrieval.search import Hit
 from coach.safety import Answer, Triage, Verdict
+from coach.text.sentences import asks, normalize_question, one_line, questions, sentence_ends
 from coach.understanding import CONTINUING, Move, Reading
 
 Role = Literal["user", "assistant"]
 # Principles a turn ranks among: the top few by retrieval, so the session's thread can stay.
 CANDIDATES = 5
-_PRINCIPLE_LINE = re.compile(r"^\s*\**principles?\**\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.M)
 CLOSE_SCORES = 0.03  # hits this close to the best count as ties: prefer an unexplored one
 
 
@@ -332,7 +333,7 @@ class Coach:
                 if behavior == Behavior.CRISIS:
                     crisis = True
                     crisis_replies += 1
-                    danger_now = danger_now or " ".join(m.content.split()) in urgent_texts
+                    danger_now = danger_now or one_line(m.content) in urgent_texts
                 check_in_open = behavior == Behavior.CHECK_IN
                 check_ins = check_ins + 1 if check_in_open else 0
                 for q in questions(m.content):
@@ -378,7 +379,7 @@ class Coach:
         """A plain transcript's care replies, recognised by the coach's own words, or a
         check-in by its plain question about suicide."""
         rules = self.parts.safety.rules
-        said = " ".join(text.split())
+        said = one_line(text)
         care = (rules.crisis_reply, rules.check_in_disclosed, *rules.crisis_follow_ups)
         if said in care or said in rules.danger_now_replies:
             return Behavior.CRISIS
@@ -616,7 +617,7 @@ class Coach:
             report = self._check_model(raw, ids, ctx(ids), view)
             attempts.append(_attempt(raw, report))
             if report.passed and not blocked:
-                rest = raw[shown : _display_end(raw)]
+                rest = raw[shown : citations_start(raw)]
                 if rest.strip():
                     yield rest
             model_passed = report.passed
@@ -755,7 +756,7 @@ class Coach:
         verse is a matter of line breaks, which the reply shown no longer has."""
         reply, _ = parse_reply(raw)
         report = self.parts.guards.check(reply, ctx)
-        compliance = self.parts.guards.compliant(raw[: _display_end(raw)], ctx)
+        compliance = self.parts.guards.compliant(raw[: citations_start(raw)], ctx)
         report = GuardReport(
             tuple(compliance if c.name == compliance.name else c for c in report.checks)
         )
@@ -887,11 +888,8 @@ _STAGE_HINTS: dict[str, str] = {
 
 def parse_reply(raw: str) -> tuple[str, list[str]]:
     """Split a model reply into the text shown and the principle ids it cites."""
-    ids: list[str] = []
-    for m in _PRINCIPLE_LINE.finditer(raw):
-        ids += [i.strip(" `*[]().'\"").lower() for i in re.split(r"[,\s]+", m.group(1))]
-    text = _PRINCIPLE_LINE.sub("", raw).strip()
-    return " ".join(text.split()), [i for i in ids if i]
+    text, ids = split_citations(raw)
+    return one_line(text), ids
 
 
 _CHECK_IN_TEXT = re.compile(
@@ -945,7 +943,7 @@ def _commitments_of(readings: Sequence[Reading]) -> list[str]:
     # part of it: the last message read as a commitment always comes along.
     # A worry asked as a question ("what if it bombs in front of the CRO?") is not a plan.
     last = next((r.commitment for r in reversed(readings) if r.commitment), None)
-    if last and "?" in last:
+    if last and asks(last):
         last = None
     if last:
         chosen.append(last)
@@ -1007,7 +1005,7 @@ def _reading_block(reading: Reading) -> str:
 
 
 def _trim(text: str) -> str:
-    text = " ".join(text.split())
+    text = one_line(text)
     return text if len(text) <= HISTORY_CHARS else text[: HISTORY_CHARS - 1] + "…"
 
 
@@ -1025,27 +1023,18 @@ def _attempt(raw: str, report: GuardReport) -> dict[str, Any]:
     }
 
 
-_SENTENCE_DONE = re.compile(r"[.!?…][\"”’')\]]*(?= )")
-
-
-def _display_end(raw: str) -> int:
-    """Where the text to show ends: before the `PRINCIPLE:` line the reply closes with."""
-    m = _PRINCIPLE_LINE.search(raw)
-    return m.start() if m else len(raw)
-
-
 def _shown_until(raw: str) -> int:
     """The end of the last complete sentence that may be shown before the reply is whole (0
     when there is none). A coach reply is one paragraph: from the first line break on, the text
     may be a list or verse, which only the whole reply can tell, so it waits for the end."""
-    end = _display_end(raw)
+    end = citations_start(raw)
     line_break = raw.find("\n", 0, end)
     if line_break != -1:
         end = line_break
     shown = 0
-    for m in _SENTENCE_DONE.finditer(raw, 0, end):
-        if len(raw[shown : m.end()].split()) >= 3:  # "1." alone is not a sentence
-            shown = m.end()
+    for stop in sentence_ends(raw, end):
+        if len(raw[shown:stop].split()) >= 3:  # "1." alone is not a sentence
+            shown = stop
     return shown
 
 

@@ -8,7 +8,6 @@ substance in 4 turns of 185 and 8 replies in 10 repeated six or more of their wo
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -16,8 +15,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.datafiles import YAMLError, parse_yaml
-from coach.errors import CoachError
+from coach.datafiles import DataFileError, build_from_data_file
+from coach.text.sentences import normalize_question
 from coach.understanding import Move, Reading
 
 _MOVES = [m.value for m in Move]
@@ -34,7 +33,7 @@ _ASSERTIVE = frozenset({Move.WIN, Move.BLAME, Move.OWN_PART, Move.INSIGHT})
 TENTATIVE = 0.5
 
 
-class ListeningFileError(CoachError, ValueError):
+class ListeningFileError(DataFileError):
     """data/listening.yaml is missing or malformed."""
 
 
@@ -82,18 +81,14 @@ def _fill(
         key=lambda t: 0 if _fields(t) & {first, "thing"} else 1,
     )
     for t in named + [t for t in order if t not in named]:
-        head = _norm(t.split("{", 1)[0])
+        head = normalize_question(t.split("{", 1)[0])
         if "{" in t and len(head.split()) >= 3 and any(a.startswith(head) for a in avoid):
             continue  # the same question about another thing is still the same question
         if all(values.get(f) for f in _fields(t)):
             text = t.format(**{k: v for k, v in values.items() if v})
-            if _norm(text) not in avoid:
+            if normalize_question(text) not in avoid:
                 return text
     return None
-
-
-def _norm(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9']+", text.lower()))
 
 
 class ListeningScript:
@@ -106,10 +101,7 @@ class ListeningScript:
 
     @classmethod
     def load(cls, path: Path) -> ListeningScript:
-        try:
-            return cls(_ListeningFile.model_validate(parse_yaml(path.read_text("utf-8"))))
-        except (OSError, YAMLError, ValueError) as exc:
-            raise ListeningFileError(f"Listening file {path} cannot be used: {exc}") from None
+        return build_from_data_file(path, _ListeningFile, "Listening file", cls, ListeningFileError)
 
     def respond(
         self,

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.datafiles import YAMLError, parse_yaml
-from coach.errors import CoachError
+from coach.datafiles import DataFileError, build_from_data_file
 from coach.principles import Principle, PrincipleSet, Stage
+from coach.text.sentences import normalize_question, one_line, split_sentences
 
 MAX_PHRASE_WORDS = 18
 _CLAUSE_SPLIT = re.compile(
@@ -34,7 +34,7 @@ _TRAILING_FILLER = re.compile(
 )
 
 
-class ScriptFileError(CoachError, ValueError):
+class ScriptFileError(DataFileError):
     """data/coaching.yaml is missing or malformed."""
 
 
@@ -73,11 +73,6 @@ class _ScriptFile(BaseModel):
     model_guard_notice: str
 
 
-def normalize_question(text: str) -> str:
-    """A question's identity for "never ask twice": lowercase words only."""
-    return " ".join(re.findall(r"[a-z0-9']+", text.lower()))
-
-
 def stage_for(coaching_turn: int) -> Stage:
     """Turn 1 explores, turns 2-3 deepen, from turn 4 the coach asks for commitment."""
     if coaching_turn <= 1:
@@ -88,7 +83,7 @@ def stage_for(coaching_turn: int) -> Stage:
 
 
 def _tidy(text: str) -> str:
-    text = " ".join(text.split()).strip(" \"“”'‘’")
+    text = one_line(text).strip(" \"“”'‘’")
     text = text.replace("“", "'").replace("”", "'").replace('"', "'")
     text = _LEADING_FILLER.sub("", text)
     text = _TRAILING_FILLER.sub("", text)
@@ -144,11 +139,13 @@ class CoachingScript:
 
     @classmethod
     def load(cls, path: Path, principles: PrincipleSet) -> CoachingScript:
-        try:
-            data = parse_yaml(path.read_text(encoding="utf-8"))
-            return cls(_ScriptFile.model_validate(data), principles)
-        except (OSError, YAMLError, ValueError) as exc:
-            raise ScriptFileError(f"Coaching script {path} cannot be used: {exc}") from None
+        return build_from_data_file(
+            path,
+            _ScriptFile,
+            "Coaching script",
+            lambda spec: cls(spec, principles),
+            ScriptFileError,
+        )
 
     # -- reading the seller ---------------------------------------------------------------------
 
@@ -158,13 +155,13 @@ class CoachingScript:
 
     def is_request(self, text: str) -> bool:
         """A request to the coach rather than a story about the seller's week."""
-        sentences = re.split(r"(?<=[.!?])\s+", text.strip())
-        asking = [any(p.search(s) for p in self.request) for s in sentences]
+        said = split_sentences(text)
+        asking = [any(p.search(s) for p in self.request) for s in said]
         # A story is told in sentences that do not ask: "add a meeting to my calendar" is a
         # request with "my" in it, "I lost the deal. Can you help?" tells first.
         tells = any(
             not asked and len(s.split()) >= 4 and any(p.search(s) for p in self.narrative)
-            for s, asked in zip(sentences, asking, strict=True)
+            for s, asked in zip(said, asking, strict=True)
         )
         return any(asking) and not tells
 
@@ -178,8 +175,7 @@ class CoachingScript:
     def commitment_in(self, texts: Sequence[str]) -> str | None:
         """The seller's latest sentence that commits to something, if any."""
         for text in reversed(texts):
-            sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
-            for sentence in reversed(sentences):
+            for sentence in reversed(split_sentences(one_line(text))):
                 if any(p.search(sentence) for p in self.commitment):
                     return shorten_phrase(sentence, ("will", "going to", "'ll"))
         return None

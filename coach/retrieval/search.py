@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from coach.errors import CoachError, ServiceError
 from coach.limits import spread
 from coach.principles import PrincipleSet
+from coach.text.sentences import split_sentences
 
 DENSE_TOP = 3
 RECENT_QUERIES = 2048
@@ -36,7 +37,6 @@ MAX_QUERY_SENTENCES = 24
 # whole collection passed SQLite's variable limit ("too many SQL variables"). Small batches
 # stay far below it.
 CHROMA_QUERY_BATCH = 8
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
 class IndexUnavailable(ServiceError, RuntimeError):
@@ -218,7 +218,7 @@ class Lexicon:
 
 def sentences(text: str, limit: int = MAX_QUERY_SENTENCES) -> list[str]:
     """The text's sentences; past `limit`, that many spread evenly from first to last."""
-    parts = [s.strip() for s in _SENTENCE_SPLIT.split(text) if len(s.strip()) > 2]
+    parts = [s for s in split_sentences(text, marks=".!?;", lines=True) if len(s) > 2]
     parts = [parts[i] for i in spread(len(parts), limit)]
     return parts or [text]
 

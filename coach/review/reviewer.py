@@ -17,13 +17,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from coach.behavior import Behavior
-from coach.datafiles import YAMLError, parse_yaml
+from coach.datafiles import build_from_data_file
 from coach.errors import CoachError
-from coach.guards.replies import ReplyContext, questions
+from coach.guards.replies import ReplyContext
 from coach.inert import for_markdown
 from coach.parts import CoachParts
 from coach.principles import PrincipleSet
-from coach.reflect.scripted import normalize_question
+from coach.text.sentences import normalize_question, questions
 from coach.transcripts.export import TranscriptFormatError, from_json
 from coach.transcripts.model import SessionRecord, Transcript, TurnRecord
 
@@ -173,10 +173,7 @@ class ReviewRules:
 
     @classmethod
     def load(cls, path: Path) -> ReviewRules:
-        try:
-            return cls(_ReviewFile.model_validate(parse_yaml(path.read_text(encoding="utf-8"))))
-        except (OSError, YAMLError, ValueError) as exc:
-            raise ReviewInputError(f"Review rules {path} cannot be used: {exc}") from None
+        return build_from_data_file(path, _ReviewFile, "Review rules", cls, ReviewInputError)
 
 
 # -- reading transcripts --------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from coach.safety.triage import (
     Triage,
     Verdict,
     load_training,
-    split_sentences,
 )
 from coach.text.classifier import LinearClassifier
 
@@ -37,5 +36,4 @@ __all__ = [
     "Verdict",
     "load_training",
     "normalise",
-    "split_sentences",
 ]

@@ -33,6 +33,7 @@ from coach.safety.language import ENGLISH, Language, LanguageGuesser
 from coach.safety.normalise import Normalised, normalise
 from coach.text.classifier import LinearClassifier
 from coach.text.patterns import PatternStore
+from coach.text.sentences import one_line, split_sentences
 
 
 class Verdict(StrEnum):
@@ -166,11 +167,6 @@ class Triage:
 HIDDEN_NOTES = ("hidden tag characters", "zero-width characters")
 
 
-def flat(text: str) -> str:
-    """YAML folded text on one line."""
-    return " ".join(text.split())
-
-
 class SafetyRules:
     """Compiled patterns and the texts the coach answers with (data/safety.yaml)."""
 
@@ -190,19 +186,19 @@ class SafetyRules:
         self.check_in_no = _compile(spec.crisis.check_in_no)
         self.check_in_yes = _compile(spec.crisis.check_in_yes)
         self.resources = tuple(spec.crisis.resources)
-        self.crisis_reply = flat(spec.crisis.reply)
-        self.crisis_follow_ups = tuple(flat(t) for t in spec.crisis.follow_up)
-        self.check_in = flat(spec.crisis.check_in)
-        self.check_in_again = flat(spec.crisis.check_in_again)
-        self.check_in_held = tuple(flat(t) for t in spec.crisis.check_in_held)
-        self.check_in_disclosed = flat(spec.crisis.check_in_disclosed)
-        self.check_in_cleared = flat(spec.crisis.check_in_cleared)
+        self.crisis_reply = one_line(spec.crisis.reply)
+        self.crisis_follow_ups = tuple(one_line(t) for t in spec.crisis.follow_up)
+        self.check_in = one_line(spec.crisis.check_in)
+        self.check_in_again = one_line(spec.crisis.check_in_again)
+        self.check_in_held = tuple(one_line(t) for t in spec.crisis.check_in_held)
+        self.check_in_disclosed = one_line(spec.crisis.check_in_disclosed)
+        self.check_in_cleared = one_line(spec.crisis.check_in_cleared)
         self.danger_now = _compile(spec.crisis.danger_now.patterns)
         self.danger_now_replies = (
-            flat(spec.crisis.danger_now.reply),
-            flat(spec.crisis.danger_now.again),
+            one_line(spec.crisis.danger_now.reply),
+            one_line(spec.crisis.danger_now.again),
         )
-        self.language_reply = flat(spec.language)
+        self.language_reply = one_line(spec.language)
         self.requests = {
             Verdict.INJECTION: spec.injection,
             Verdict.MANIPULATION: spec.manipulation,
@@ -210,10 +206,10 @@ class SafetyRules:
         }
         self.patterns = {v: _compile(r.patterns) for v, r in self.requests.items()}
         self.redirects = {
-            v: (flat(r.redirect), flat(r.redirect_again or r.redirect))
+            v: (one_line(r.redirect), one_line(r.redirect_again or r.redirect))
             for v, r in self.requests.items()
         }
-        answer = f"{self.language_reply} {flat(spec.language_help)}"
+        answer = f"{self.language_reply} {one_line(spec.language_help)}"
         self.redirects[Verdict.LANGUAGE] = (answer, answer)
         self.default_names = {v: r.default_name for v, r in self.requests.items()}
         self.names = {
@@ -325,10 +321,6 @@ class _Units:
         return len(self.texts) - 1
 
 
-def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.!?;…])\s+|\n+", text) if s.strip()]
-
-
 @dataclass
 class SafetyTriage:
     rules: SafetyRules
@@ -348,7 +340,7 @@ class SafetyTriage:
     def triage(self, text: str) -> Triage:
         """Classify one message. Risk first: nothing outranks a person's safety."""
         norm = self.normalise(text)
-        visible = " ".join(norm.text.split())
+        visible = one_line(norm.text)
         folded = (
             norm.variants[0] if norm.variants and "look-alike letters" in norm.notes else visible
         )
@@ -445,7 +437,7 @@ class SafetyTriage:
         """How a reply to the plain question about suicide answers it. A yes is read first,
         since "no, I mean it" is not a no; a clear no is one that nothing else in it takes
         back and that raises no risk; anything else is unclear."""
-        flat = " ".join(self.normalise(text).text.split())
+        flat = one_line(self.normalise(text).text)
         if any(p.search(flat) for p in self.rules.check_in_yes):
             return Answer.YES
         units = self._units(flat)
@@ -509,8 +501,8 @@ class SafetyTriage:
         """What the risk classifier reads: the text without its known false alarms ("shoot
         myself in the foot", "not really suicidal"), as the patterns read it; encoded again
         only when removing them changed it."""
-        cleaned = " ".join(self.rules.without_false_alarms(text).split())
-        return units if cleaned == " ".join(text.split()) else self._units(cleaned)
+        cleaned = one_line(self.rules.without_false_alarms(text))
+        return units if cleaned == one_line(text) else self._units(cleaned)
 
     def _bounded(self, parts: list[str]) -> list[str]:
         keep = set(spread(len(parts), self.max_sentences - self.suspects))
@@ -523,7 +515,8 @@ class SafetyTriage:
         return [parts[i] for i in sorted(keep)]
 
     def _units(self, text: str) -> _Units:
-        parts = [s for s in split_sentences(text) if len(s.split()) >= 2] or [text or " "]
+        said = split_sentences(text, marks=".!?;…", lines=True)
+        parts = [s for s in said if len(s.split()) >= 2] or [text or " "]
         if len(parts) > self.max_sentences:
             parts = self._bounded(parts)
         vecs = self.encoder.encode(parts)

@@ -1,7 +1,7 @@
 """Understanding the seller's message: a typed reading every tier, the review and the
 challenge checker share."""
 
-from coach.understanding.lexicon import UnderstandingLexicon, second_person, sentences
+from coach.understanding.lexicon import UnderstandingLexicon, second_person
 from coach.understanding.reader import MessageReader
 from coach.understanding.reading import CONTINUING, Feeling, Move, Reading
 
@@ -13,5 +13,4 @@ __all__ = [
     "Reading",
     "UnderstandingLexicon",
     "second_person",
-    "sentences",
 ]

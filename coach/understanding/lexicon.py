@@ -10,11 +10,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.datafiles import YAMLError, parse_yaml
-from coach.errors import CoachError
+from coach.datafiles import DataFileError, build_from_data_file
+from coach.text.sentences import asks, message_sentences
 from coach.understanding.reading import Feeling
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _WORD = re.compile(r"[A-Za-z0-9][\w'’&.:-]*[A-Za-z0-9%]|[A-Za-z0-9]")
 _SELF = re.compile(r"\b(i|i'm|im|i've|ive|i'd|i'll|me|my|myself|mine)\b", re.IGNORECASE)
 # After a "but" or a "because" comes what the seller is turning over, or who they hold to account.
@@ -66,7 +65,7 @@ _DEPARTMENTS = frozenset(
 )
 
 
-class UnderstandingFileError(CoachError, ValueError):
+class UnderstandingFileError(DataFileError):
     """data/understanding.yaml is missing or malformed."""
 
 
@@ -93,10 +92,6 @@ class _LexiconFile(BaseModel):
     pushback_cues: list[str] = Field(default_factory=list)
     past_cues: list[str] = Field(default_factory=list)
     question_cues: list[str] = Field(default_factory=list)
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.split(" ".join(text.split("\r"))) if s.strip()]
 
 
 def second_person(phrase: str) -> str:
@@ -155,15 +150,13 @@ class UnderstandingLexicon:
 
     @classmethod
     def load(cls, path: Path, known_words: frozenset[str] = frozenset()) -> UnderstandingLexicon:
-        try:
-            data = parse_yaml(path.read_text(encoding="utf-8"))
-            spec = _LexiconFile.model_validate(data)
-            lexicon = cls(spec, known_words)
-        except (OSError, YAMLError, ValueError, re.error) as exc:
-            raise UnderstandingFileError(
-                f"Understanding file {path} cannot be used: {exc}"
-            ) from None
-        return lexicon
+        return build_from_data_file(
+            path,
+            _LexiconFile,
+            "Understanding file",
+            lambda spec: cls(spec, known_words),
+            UnderstandingFileError,
+        )
 
     # -- feelings -------------------------------------------------------------------------------
 
@@ -347,7 +340,7 @@ class UnderstandingLexicon:
     def commitment_clause(self, text: str) -> str | None:
         """The seller's whole commitment: from the first sentence that commits to the end of
         the message, minus what follows as a story or a feeling."""
-        parts = sentences(text)
+        parts = message_sentences(text)
         for n, sentence in enumerate(parts):
             if self.commits(sentence):
                 # What leads up to it is the plan too ("Hollis & Grant goes first, monday
@@ -438,7 +431,7 @@ _TOLD = re.compile(
 
 def _leads_in(sentence: str, past: re.Pattern[str] | None) -> bool:
     """A sentence before a plan that belongs to it: not a story, a question or a feeling."""
-    if "?" in sentence or _TOLD.search(sentence):
+    if asks(sentence) or _TOLD.search(sentence):
         return False
     return past is None or not past.search(sentence)
 

@@ -16,7 +16,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from coach.text.classifier import LinearClassifier
-from coach.understanding.lexicon import UnderstandingLexicon, sentences
+from coach.text.sentences import asks, is_question, message_sentences
+from coach.understanding.lexicon import UnderstandingLexicon
 from coach.understanding.reading import HORIZONS, Feeling, Move, Reading
 
 FEELING_BAR = 0.3
@@ -151,10 +152,10 @@ class MessageReader:
             return best_of([Move.QUESTION, Move.PUSHBACK])
         if move not in (Move.PUSHBACK, Move.QUESTION) and self.lexicon.pushes_back(text):
             return col(Move.PUSHBACK.value)
-        first = sentences(text)[:1]
+        first = message_sentences(text)[:1]
         if (
             move is not Move.COMMITMENT
-            and "?" not in text
+            and not asks(text)
             and first
             and p[col(Move.COMMITMENT.value)] >= STEP_BAR
             and self.lexicon.opens_with_step(first[0])
@@ -166,7 +167,8 @@ class MessageReader:
 def _ends_asking(text: str) -> bool:
     """The message leaves a question with the coach: its last sentence, or the one before a
     short tail ("is that gonna make me look worse? like admitting i hid stuff")."""
-    parts = sentences(text)
-    if parts[-1].rstrip().endswith("?"):
+    # A bare mark, unlike the guards: the reader has never looked past a closing quote.
+    parts = message_sentences(text)
+    if is_question(parts[-1], closers=""):
         return True
-    return len(parts) >= 2 and parts[-2].rstrip().endswith("?") and len(parts[-1].split()) <= 6
+    return len(parts) >= 2 and is_question(parts[-2], closers="") and len(parts[-1].split()) <= 6
