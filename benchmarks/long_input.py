@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from coach.reflect.dialogue import Message
+from coach.reflect import Message
 from coach.settings import Settings
 from coach.wiring import build_coach, build_parts, build_retrieval
 

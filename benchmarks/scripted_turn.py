@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from coach.datafiles import read_jsonl
-from coach.reflect.dialogue import Message
+from coach.reflect import Message
 from coach.settings import PROJECT_ROOT, Settings
 from coach.wiring import build_coach, build_parts, build_retrieval
 

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coach.challenge.options import CHANNELS, TONES, Channel
+from coach.challenge import CHANNELS, TONES, Channel
 from coach.errors import CoachError
 from coach.inert import for_terminal
 from coach.limits import readable
-from coach.llm.tiers import TIER_NAMES
+from coach.llm import TIER_NAMES
 from coach.settings import PROJECT_ROOT, Settings
 
 DEFAULT_DATASETS = PROJECT_ROOT / "evals" / "datasets"
@@ -21,8 +21,7 @@ DEFAULT_THRESHOLDS = PROJECT_ROOT / "evals" / "thresholds.yaml"
 
 if TYPE_CHECKING:
     from coach.parts import CoachParts
-    from coach.reflect.dialogue import Message
-    from coach.reflect.session import ReflectionSession
+    from coach.reflect import Message, ReflectionSession
     from coach.transcripts import TranscriptStore
 
 
@@ -103,7 +102,7 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
 
 def _read_turns(raw: str) -> list[Message]:
     """Parse `{"turns": [{"role", "content"}, ...]}`; one clear sentence when it is wrong."""
-    from coach.reflect.dialogue import Message
+    from coach.reflect import Message
 
     try:
         data = json.loads(raw)
@@ -160,8 +159,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from coach.behavior import Behavior
-    from coach.reflect.dialogue import EmptyMessage
-    from coach.reflect.session import ReflectionSession, result_of
+    from coach.reflect import EmptyMessage, ReflectionSession, result_of
     from coach.wiring import build_coach, build_parts
 
     settings = _settings(args)
@@ -255,8 +253,7 @@ def _resolve_session(store: Any, ref: str) -> str:
 
 def cmd_transcripts(args: argparse.Namespace) -> int:
     from coach.principles import load_principles
-    from coach.transcripts import open_store
-    from coach.transcripts.export import to_json, to_markdown
+    from coach.transcripts import open_store, to_json, to_markdown
 
     settings = _settings(args)
     store = open_store(settings)
@@ -294,7 +291,7 @@ def _parts(args: argparse.Namespace) -> tuple[CoachParts, Settings]:
 
 
 def cmd_challenge(args: argparse.Namespace) -> int:
-    from coach.challenge.drafting import ChallengeRequest
+    from coach.challenge import ChallengeRequest
     from coach.wiring import build_challenge
 
     situation = _text_arg(args.situation, "situation")
@@ -364,7 +361,7 @@ def cmd_check_draft(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from coach.review.reviewer import read_transcript, to_markdown
+    from coach.review import read_transcript, to_markdown
     from coach.transcripts import open_store
     from coach.wiring import build_reviewer
 
@@ -388,9 +385,15 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from coach.evaluation import report
-    from coach.evaluation.runner import dataset_lists
-    from coach.evaluation.suite import build_evaluator, run_suite
+    from coach.evaluation import (
+        build_evaluator,
+        dataset_lists,
+        markdown,
+        run_suite,
+        write_json,
+        write_jsonl,
+        write_junit,
+    )
 
     settings = _settings(args)
     gate_sets, _ = dataset_lists(Path(args.thresholds))
@@ -414,16 +417,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
         limit=args.limit,
         progress=not args.quiet,
     )
-    summary = report.markdown(runs)
+    summary = markdown(runs)
     print(summary)
     if args.md:
         Path(args.md).write_text(summary, encoding="utf-8")
     if args.json:
-        report.write_json(runs, Path(args.json))
+        write_json(runs, Path(args.json))
     if args.cases:
-        report.write_jsonl(runs, Path(args.cases))
+        write_jsonl(runs, Path(args.cases))
     if args.junit:
-        report.write_junit(runs, Path(args.junit))
+        write_junit(runs, Path(args.junit))
     failed = [m.name for run in runs for m in run.failed_gates]
     if failed and not args.report_only:
         print(f"coach: {len(failed)} gate(s) failed: {', '.join(failed)}", file=sys.stderr)
@@ -432,7 +435,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
-    from coach.evaluation.listening import load_sessions, run_listening, write_cases
+    from coach.evaluation import load_sessions, run_listening, write_cases
     from coach.wiring import build_coach, build_parts
 
     settings = _settings(args)

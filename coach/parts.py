@@ -14,14 +14,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from coach.guards.replies import Guards
-    from coach.llm.prompts import PromptLibrary
-    from coach.llm.tiers import ChatModelChoice
+    from coach.guards import Guards
+    from coach.llm import ChatModelChoice, PromptLibrary
     from coach.principles import PrincipleSet
-    from coach.reflect.listening import ListeningScript
-    from coach.reflect.scripted import CoachingScript
-    from coach.retrieval.embeddings import MiniLMEncoder
-    from coach.retrieval.search import PrincipleRetriever
+    from coach.reflect import CoachingScript, ListeningScript
+    from coach.retrieval import MiniLMEncoder, PrincipleRetriever
     from coach.safety import SafetyTriage
     from coach.understanding import MessageReader
 

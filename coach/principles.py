@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from coach.datafiles import DataFileError, parse_data_file, read_data_file
-from coach.text.sentences import one_line
+from coach.text import one_line
 
 Stage = Literal["explore", "deepen", "commit"]
 

@@ -13,17 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coach.principles import PrincipleSet, load_principles
-from coach.retrieval.cache import files_digest
-from coach.retrieval.embeddings import MiniLMEncoder
-from coach.retrieval.search import PrincipleRetriever
+from coach.retrieval import MiniLMEncoder, PrincipleRetriever, files_digest
 from coach.settings import Settings
 
 if TYPE_CHECKING:
-    from coach.challenge.drafting import ChallengeEngine
+    from coach.challenge import ChallengeEngine
     from coach.parts import CoachParts
-    from coach.reflect.dialogue import Coach
-    from coach.retrieval.snapshot import SnapshotChunkSearch
-    from coach.review.reviewer import Reviewer
+    from coach.reflect import Coach
+    from coach.retrieval import SnapshotChunkSearch
+    from coach.review import Reviewer
     from coach.safety import SafetyTriage
     from coach.understanding import MessageReader
 
@@ -41,12 +39,10 @@ def build_parts(
     settings: Settings, stack: RetrievalStack | None = None, *, fast: bool = False
 ) -> CoachParts:
     """Every part the engines share, built once from settings."""
-    from coach.guards.replies import Guards
-    from coach.llm.prompts import PromptLibrary
-    from coach.llm.tiers import build_chat_model
+    from coach.guards import Guards
+    from coach.llm import PromptLibrary, build_chat_model
     from coach.parts import CoachParts
-    from coach.reflect.listening import ListeningScript
-    from coach.reflect.scripted import CoachingScript
+    from coach.reflect import CoachingScript, ListeningScript
 
     stack = stack or build_retrieval(settings, fast=fast)
     return CoachParts(
@@ -66,7 +62,7 @@ def build_parts(
 def build_coach(settings: Settings, parts: CoachParts, *, canary: str | None = None) -> Coach:
     """The coaching engine: the shared parts, and how it behaves from settings. The canary is
     fresh for each engine unless given (tests look for a known one in a leaked prompt)."""
-    from coach.reflect.dialogue import Coach, CoachOptions
+    from coach.reflect import Coach, CoachOptions
 
     options = CoachOptions(
         wrap_up_after_turns=settings.wrap_up_after_turns,
@@ -79,7 +75,7 @@ def build_coach(settings: Settings, parts: CoachParts, *, canary: str | None = N
 
 def build_challenge(settings: Settings, parts: CoachParts) -> ChallengeEngine:
     """The manager's challenge engine, on the same retrieval, guards and model as the coach."""
-    from coach.challenge.drafting import ChallengeEngine, ChallengeScript
+    from coach.challenge import ChallengeEngine, ChallengeScript
 
     return ChallengeEngine(
         parts,
@@ -91,7 +87,7 @@ def build_challenge(settings: Settings, parts: CoachParts) -> ChallengeEngine:
 
 def build_reviewer(settings: Settings, parts: CoachParts) -> Reviewer:
     """The transcript reviewer, on the same retrieval, guards and safety triage as the coach."""
-    from coach.review.reviewer import Reviewer, ReviewRules
+    from coach.review import Reviewer, ReviewRules
 
     return Reviewer(parts, ReviewRules.load(settings.review_path), k=settings.retrieval_k)
 
@@ -101,13 +97,12 @@ OTHER_LANGUAGE_C = 8.0
 
 def _training_inputs(settings: Settings, stack: RetrievalStack) -> str:
     """A digest of everything the classifiers are fitted from: the labelled files, the
-    principles (their signals are negatives), and the code that turns them into examples."""
-    import coach.datafiles
-    import coach.safety.triage
-    import coach.text.classifier
-
-    modules = (coach.datafiles, coach.safety.triage, coach.text.classifier)
-    code = [Path(m.__file__ or "") for m in modules]
+    principles (their signals are negatives), and the code that turns them into examples
+    (this file, the data-file readers, the safety and text packages: edited, they are read
+    again, which costs a tenth of a second once)."""
+    core = Path(__file__).parent
+    code = [core / "datafiles.py", *sorted((core / "safety").glob("*.py"))]
+    code += sorted((core / "text").glob("*.py"))
     files = [
         settings.crisis_training_path,
         settings.request_training_path,
@@ -124,9 +119,8 @@ def build_reader(
     """The message reader: classifiers fitted on the labelled seller messages (cached as
     arrays), and the exact words of data/understanding.yaml."""
     from coach.datafiles import read_jsonl
-    from coach.retrieval.cache import VectorCache
-    from coach.retrieval.embeddings import ENCODER_ID
-    from coach.text.classifier import Examples, LinearClassifier
+    from coach.retrieval import ENCODER_ID, VectorCache
+    from coach.text import Examples, LinearClassifier
     from coach.understanding import MessageReader, UnderstandingLexicon
 
     cache = VectorCache(settings.cache_dir)
@@ -172,8 +166,7 @@ def build_safety(
     files are unchanged loads the fitted weights without reading those files.
     """
     from coach.datafiles import read_jsonl
-    from coach.retrieval.cache import VectorCache
-    from coach.retrieval.embeddings import ENCODER_ID
+    from coach.retrieval import ENCODER_ID, VectorCache
     from coach.safety import (
         Classifiers,
         CrisisTraining,
@@ -183,8 +176,7 @@ def build_safety(
         SafetyTriage,
         load_training,
     )
-    from coach.text.classifier import Examples, LinearClassifier
-    from coach.text.patterns import PatternStore
+    from coach.text import Examples, LinearClassifier, PatternStore
 
     @cache_result
     def data() -> tuple[CrisisTraining, RequestTraining, list[str]]:
@@ -284,7 +276,7 @@ def build_retrieval(
     `fast` (short-lived CLI processes): when the embedded index has a current snapshot, search
     that and never import chromadb. Server mode always talks to the server.
     """
-    from coach.retrieval.snapshot import export_snapshot, snapshot_path
+    from coach.retrieval import export_snapshot, snapshot_path
 
     principles = load_principles(settings.principles_path)
     graphs = settings.cache_dir if settings.encoder_engine == "onnx" else None
@@ -295,8 +287,7 @@ def build_retrieval(
         retriever = PrincipleRetriever(search, principles, settings.relevance_threshold)
         return RetrievalStack(principles, encoder, retriever, "Index snapshot is current.", False)
 
-    from coach.retrieval.index import open_index
-    from coach.retrieval.search import ChromaChunkSearch
+    from coach.retrieval import ChromaChunkSearch, open_index
 
     status = open_index(settings, principles, encoder, reset=reset)
     if not settings.chroma_host and (status.rebuilt or search is None):
@@ -311,7 +302,7 @@ def build_retrieval(
 
 def _verified_snapshot(path: Path, encoder: MiniLMEncoder) -> SnapshotChunkSearch | None:
     """The snapshot's search when the file is there and whole, else None (rewrite it)."""
-    from coach.retrieval.snapshot import SnapshotChunkSearch
+    from coach.retrieval import SnapshotChunkSearch
 
     if not path.is_file():
         return None

@@ -5,8 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from coach.behavior import Behavior
-from coach.challenge.drafting import ChallengeRequest, DraftReport, DraftResult
-from coach.challenge.options import CHANNELS, TONES
+from coach.challenge import CHANNELS, TONES, ChallengeRequest, DraftReport, DraftResult
 from coach.errors import CoachError
 from coach.transcripts import StoreError
 from views import sidebar

@@ -13,10 +13,8 @@ import streamlit as st
 
 from coach.behavior import CARE, Behavior
 from coach.errors import CoachError
-from coach.reflect.dialogue import EmptyMessage, Message, TurnResult
-from coach.reflect.session import ReflectionSession, result_of
-from coach.transcripts import SessionNotFound, StoreError
-from coach.transcripts.export import to_json, to_markdown
+from coach.reflect import EmptyMessage, Message, ReflectionSession, TurnResult, result_of
+from coach.transcripts import SessionNotFound, StoreError, to_json, to_markdown
 from views import sidebar
 from views.services import Services, load
 from views.text import label, plain

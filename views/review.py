@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from coach.review.reviewer import Review, ReviewInputError, read_transcript, to_markdown
+from coach.review import Review, ReviewInputError, read_transcript, to_markdown
 from coach.transcripts import SessionNotFound, SessionRecord, Transcript
 from views import sidebar
 from views.services import Services, load

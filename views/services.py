@@ -6,13 +6,12 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from coach.challenge.drafting import ChallengeEngine
+from coach.challenge import ChallengeEngine
 from coach.parts import CoachParts
-from coach.reflect.dialogue import Coach
-from coach.review.reviewer import Reviewer
+from coach.reflect import Coach
+from coach.review import Reviewer
 from coach.settings import Settings, load_settings
-from coach.transcripts import SqlTranscriptStore, StoreError, open_store
-from coach.transcripts.unavailable import UnavailableStore
+from coach.transcripts import SqlTranscriptStore, StoreError, UnavailableStore, open_store
 from coach.wiring import build_challenge, build_coach, build_parts, build_reviewer
 
 

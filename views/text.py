@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coach.inert import markdown_for_page
-from coach.text.sentences import one_line
+from coach.text import one_line
 
 
 def plain(text: str) -> str:

@@ -1,4 +1,24 @@
 """Managers: the Pivot to Leadership challenge for their team, drafted, revised and checked.
 
-Modules are imported by what they are called (`coach.challenge.drafting`); the package itself
-imports nothing, so a process that never drafts never pays for it."""
+Its public names are below; each loads with its module on first use (coach/lazy.py), so a
+process that never drafts never pays for it."""
+
+from typing import TYPE_CHECKING
+
+from coach.lazy import public
+
+if TYPE_CHECKING:  # the public names; each loads with its module on first use
+    from coach.challenge.drafting import (
+        ChallengeEngine as ChallengeEngine,
+        ChallengeRequest as ChallengeRequest,
+        ChallengeScript as ChallengeScript,
+        DraftReport as DraftReport,
+        DraftResult as DraftResult,
+    )
+    from coach.challenge.options import (
+        CHANNELS as CHANNELS,
+        TONES as TONES,
+        Channel as Channel,
+    )
+
+__all__, __getattr__ = public(__name__, __file__)

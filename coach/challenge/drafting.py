@@ -20,10 +20,9 @@ from coach.challenge.options import TONES, Channel, Tone
 from coach.datafiles import DataFileError, build_from_data_file
 from coach.errors import CoachError
 from coach.limits import Limits
-from coach.llm.citations import split_citations
-from coach.llm.tiers import Tier
+from coach.llm import Tier, split_citations
 from coach.parts import CoachParts
-from coach.text.sentences import first_sentence, is_question, one_line, reply_sentences
+from coach.text import first_sentence, is_question, one_line, reply_sentences
 
 
 class ChallengeFileError(DataFileError):

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from coach.llm.prompts import PromptLibrary
+from coach.llm import PromptLibrary
 from coach.principles import PrincipleSet
-from coach.text.sentences import one_line
+from coach.text import one_line
 
 
 class Ruling(StrEnum):
@@ -114,7 +114,7 @@ def build_judge(settings: Any, prompts: PromptLibrary, principles: PrincipleSet)
         return None
     from pydantic import SecretStr
 
-    from coach.llm.openai_chat import OpenAIChatModel
+    from coach.llm import OpenAIChatModel
 
     model = OpenAIChatModel.connect(
         model=settings.judge_model,

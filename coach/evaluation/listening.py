@@ -29,9 +29,8 @@ from typing import Any
 
 from coach.behavior import Behavior
 from coach.datafiles import read_jsonl
-from coach.reflect.dialogue import Coach, TurnResult
-from coach.reflect.session import ReflectionSession
-from coach.text.sentences import first_sentence, questions
+from coach.reflect import Coach, ReflectionSession, TurnResult
+from coach.text import first_sentence, questions
 
 PARROT_WORDS = 6
 CONTINUING = ("insight", "commitment", "vague")

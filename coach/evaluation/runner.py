@@ -14,19 +14,17 @@ from pydantic import BaseModel, Field
 
 from coach.behavior import Behavior
 from coach.cases import Case, CaseFileError, load_cases
-from coach.challenge.drafting import ChallengeEngine, ChallengeRequest
-from coach.challenge.options import CHANNELS, TONES
+from coach.challenge import CHANNELS, TONES, ChallengeEngine, ChallengeRequest
 from coach.datafiles import jsonl_rows, load_data_file
 from coach.errors import CoachError
 from coach.evaluation.judge import Judge, Ruling, cohens_kappa
 from coach.evaluation.scoring import CaseResult, classify, score_turn
-from coach.guards.replies import Guards, calibrate
+from coach.guards import Guards, calibrate
 from coach.metrics import mean, ndcg_at_k, recall_at_k, reciprocal_rank
 from coach.parts import CoachParts
-from coach.reflect.dialogue import Coach, Message
-from coach.reflect.session import ReflectionSession
-from coach.retrieval.search import PrincipleRetriever
-from coach.text.sentences import normalize_question, questions
+from coach.reflect import Coach, Message, ReflectionSession
+from coach.retrieval import PrincipleRetriever
+from coach.text import normalize_question, questions
 
 TURN_CATEGORIES = ("reflection", "multi_turn", "off_topic", "injection", "crisis")
 

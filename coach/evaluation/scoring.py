@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from coach.behavior import CARE, Behavior
-from coach.guards.replies import CHECKS, Guards, ReplyContext
+from coach.guards import CHECKS, Guards, ReplyContext
 
 # What a case expects and got: a behaviour, or "session" for a simulated seller's whole session.
 Outcome = Behavior | Literal["session"]

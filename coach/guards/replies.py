@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.datafiles import DataFileError, build_from_data_file
-from coach.text.sentences import questions, quoted, reply_sentences, strip_quotes
+from coach.text import questions, quoted, reply_sentences, strip_quotes
 
 MAX_WORDS = 60
 

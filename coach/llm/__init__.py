@@ -1,3 +1,28 @@
 """The model tiers (scripted, local GGUF, any OpenAI-compatible server) and their prompts.
 
-Imports nothing by itself: LangChain and llama.cpp load only in a process that uses a model."""
+Each public name loads with its module on first use (coach/lazy.py): the OpenAI SDK and
+llama.cpp load only in a process that uses a model."""
+
+from typing import TYPE_CHECKING
+
+from coach.lazy import public
+
+if TYPE_CHECKING:  # the public names; each loads with its module on first use
+    from coach.llm.citations import (
+        citations_start as citations_start,
+        split_citations as split_citations,
+    )
+    from coach.llm.openai_chat import (
+        OpenAIChatModel as OpenAIChatModel,
+    )
+    from coach.llm.prompts import (
+        PromptLibrary as PromptLibrary,
+    )
+    from coach.llm.tiers import (
+        TIER_NAMES as TIER_NAMES,
+        ChatModelChoice as ChatModelChoice,
+        Tier as Tier,
+        build_chat_model as build_chat_model,
+    )
+
+__all__, __getattr__ = public(__name__, __file__)

@@ -1,5 +1,30 @@
 """Sellers: one reflection turn (dialogue), the scripted coach, reading a session, and the
 listening composer that reflects the seller's words back in the coach's own.
 
-Modules are imported by what they are called (`coach.reflect.dialogue`), so the package costs
-nothing to import."""
+Its public names are below; each loads with its module on first use (coach/lazy.py), so
+importing the package costs nothing."""
+
+from typing import TYPE_CHECKING
+
+from coach.lazy import public
+
+if TYPE_CHECKING:  # the public names; each loads with its module on first use
+    from coach.reflect.dialogue import (
+        Coach as Coach,
+        CoachOptions as CoachOptions,
+        EmptyMessage as EmptyMessage,
+        Message as Message,
+        TurnResult as TurnResult,
+    )
+    from coach.reflect.listening import (
+        ListeningScript as ListeningScript,
+    )
+    from coach.reflect.scripted import (
+        CoachingScript as CoachingScript,
+    )
+    from coach.reflect.session import (
+        ReflectionSession as ReflectionSession,
+        result_of as result_of,
+    )
+
+__all__, __getattr__ = public(__name__, __file__)

@@ -18,16 +18,15 @@ from typing import Any, Literal
 
 from coach.behavior import CARE, Behavior, Recorded
 from coach.errors import CoachError
-from coach.guards.replies import GuardReport, ReplyContext
+from coach.guards import GuardReport, ReplyContext
 from coach.limits import Limits, readable
-from coach.llm.citations import citations_start, split_citations
-from coach.llm.tiers import Tier
+from coach.llm import Tier, citations_start, split_citations
 from coach.parts import CoachParts
 from coach.principles import Stage
 from coach.reflect.scripted import shorten_phrase, stage_for
-from coach.retrieval.search import Hit
+from coach.retrieval import Hit
 from coach.safety import Answer, Triage, Verdict
-from coach.text.sentences import asks, normalize_question, one_line, questions, sentence_ends
+from coach.text import asks, normalize_question, one_line, questions, sentence_ends
 from coach.understanding import CONTINUING, Move, Reading
 
 Role = Literal["user", "assistant"]
@@ -762,13 +761,13 @@ class Coach:
         )
         repeated = [q for q in questions(reply) if normalize_question(q) in view.asked]
         if repeated:
-            from coach.guards.replies import CheckResult
+            from coach.guards import CheckResult
 
             report = GuardReport((*report.checks, CheckResult("new_question", False, repeated[0])))
         return report
 
     def _check_wrap_up(self, reply: str) -> GuardReport:
-        from coach.guards.replies import CheckResult
+        from coach.guards import CheckResult
 
         mirror = self.parts.principles.mirror_question
         checks = (

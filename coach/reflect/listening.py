@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.datafiles import DataFileError, build_from_data_file
-from coach.text.sentences import normalize_question
+from coach.text import normalize_question
 from coach.understanding import Move, Reading
 
 _MOVES = [m.value for m in Move]

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coach.datafiles import DataFileError, build_from_data_file
 from coach.principles import Principle, PrincipleSet, Stage
-from coach.text.sentences import normalize_question, one_line, split_sentences
+from coach.text import normalize_question, one_line, split_sentences
 
 MAX_PHRASE_WORDS = 18
 _CLAUSE_SPLIT = re.compile(

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from coach.errors import CoachError, ServiceError
 from coach.limits import spread
 from coach.principles import PrincipleSet
-from coach.text.sentences import split_sentences
+from coach.text import split_sentences
 
 DENSE_TOP = 3
 RECENT_QUERIES = 2048

@@ -1,1 +1,17 @@
 """Coaches: a per-turn review of a reflection transcript, a scorecard and next questions."""
+
+from typing import TYPE_CHECKING
+
+from coach.lazy import public
+
+if TYPE_CHECKING:  # the public names; each loads with its module on first use
+    from coach.review.reviewer import (
+        Review as Review,
+        Reviewer as Reviewer,
+        ReviewInputError as ReviewInputError,
+        ReviewRules as ReviewRules,
+        read_transcript as read_transcript,
+        to_markdown as to_markdown,
+    )
+
+__all__, __getattr__ = public(__name__, __file__)

@@ -19,13 +19,18 @@ from pydantic import BaseModel, ConfigDict
 from coach.behavior import Behavior
 from coach.datafiles import build_from_data_file
 from coach.errors import CoachError
-from coach.guards.replies import ReplyContext
+from coach.guards import ReplyContext
 from coach.inert import for_markdown
 from coach.parts import CoachParts
 from coach.principles import PrincipleSet
-from coach.text.sentences import normalize_question, questions
-from coach.transcripts.export import TranscriptFormatError, from_json
-from coach.transcripts.model import SessionRecord, Transcript, TurnRecord
+from coach.text import normalize_question, questions
+from coach.transcripts import (
+    SessionRecord,
+    Transcript,
+    TranscriptFormatError,
+    TurnRecord,
+    from_json,
+)
 
 _SPEAKER = re.compile(
     r"^\s*\**\s*(seller|user|rep|me|coach|assistant|ai|bot)\s*\**\s*[:>-]\s?(.*)$", re.IGNORECASE

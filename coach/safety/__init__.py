@@ -16,7 +16,7 @@ from coach.safety.triage import (
     Verdict,
     load_training,
 )
-from coach.text.classifier import LinearClassifier
+from coach.text import LinearClassifier
 
 __all__ = [
     "ENGLISH",

@@ -31,9 +31,7 @@ from coach.datafiles import DataFileError, load_data_file
 from coach.limits import spread
 from coach.safety.language import ENGLISH, Language, LanguageGuesser
 from coach.safety.normalise import Normalised, normalise
-from coach.text.classifier import LinearClassifier
-from coach.text.patterns import PatternStore
-from coach.text.sentences import one_line, split_sentences
+from coach.text import LinearClassifier, PatternStore, one_line, split_sentences
 
 
 class Verdict(StrEnum):

@@ -26,7 +26,7 @@ from itertools import pairwise
 import numpy as np
 from numpy.typing import NDArray
 
-from coach.retrieval.cache import VectorCache, fingerprint
+from coach.retrieval import VectorCache, fingerprint
 
 Vectors = NDArray[np.float32]
 Examples = Mapping[str, Sequence[str]]  # class -> its labelled texts

@@ -3,25 +3,32 @@
 `TranscriptStore` is the interface the app and CLI use; `SqlTranscriptStore` implements it on
 SQLAlchemy Core, so SQLite (the default, a file in the data directory) and PostgreSQL (any
 `postgresql://` URL in COACH_DATABASE_URL) share one code path and the same numbered migrations.
+Each name loads with its module on first use: naming a record type does not import SQLAlchemy.
 """
 
-from coach.transcripts.model import (
-    SessionNotFound,
-    SessionRecord,
-    StoreError,
-    Transcript,
-    TranscriptStore,
-    TurnRecord,
-)
-from coach.transcripts.sqlstore import SqlTranscriptStore, open_store
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "SessionNotFound",
-    "SessionRecord",
-    "SqlTranscriptStore",
-    "StoreError",
-    "Transcript",
-    "TranscriptStore",
-    "TurnRecord",
-    "open_store",
-]
+from coach.lazy import public
+
+if TYPE_CHECKING:  # the public names; each loads with its module on first use
+    from coach.transcripts.export import (
+        TranscriptFormatError as TranscriptFormatError,
+        from_json as from_json,
+        to_json as to_json,
+        to_markdown as to_markdown,
+    )
+    from coach.transcripts.model import (
+        SessionNotFound as SessionNotFound,
+        SessionRecord as SessionRecord,
+        StoreError as StoreError,
+        Transcript as Transcript,
+        TranscriptStore as TranscriptStore,
+        TurnRecord as TurnRecord,
+    )
+    from coach.transcripts.sqlstore import (
+        SqlTranscriptStore as SqlTranscriptStore,
+        open_store as open_store,
+    )
+    from coach.transcripts.unavailable import UnavailableStore as UnavailableStore
+
+__all__, __getattr__ = public(__name__, __file__)

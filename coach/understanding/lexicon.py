@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.datafiles import DataFileError, build_from_data_file
-from coach.text.sentences import asks, message_sentences
+from coach.text import asks, message_sentences
 from coach.understanding.reading import Feeling
 
 _WORD = re.compile(r"[A-Za-z0-9][\w'’&.:-]*[A-Za-z0-9%]|[A-Za-z0-9]")

@@ -15,8 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from coach.text.classifier import LinearClassifier
-from coach.text.sentences import asks, is_question, message_sentences
+from coach.text import LinearClassifier, asks, is_question, message_sentences
 from coach.understanding.lexicon import UnderstandingLexicon
 from coach.understanding.reading import HORIZONS, Feeling, Move, Reading
 
