@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import streamlit as st
 
@@ -20,9 +21,17 @@ class Services:
     settings: Settings
     parts: CoachParts
     coach: Coach
-    challenge: ChallengeEngine
-    reviewer: Reviewer
     store: SqlTranscriptStore | UnavailableStore
+
+    # The managers' and coaches' engines are built when their page is first opened: a seller's
+    # first page does not wait for them (their data files take about 0.2 s to read).
+    @cached_property
+    def challenge(self) -> ChallengeEngine:
+        return build_challenge(self.settings, self.parts)
+
+    @cached_property
+    def reviewer(self) -> Reviewer:
+        return build_reviewer(self.settings, self.parts)
 
 
 @st.cache_resource(show_spinner="Loading the coach (first start takes a few seconds)…")
@@ -31,14 +40,7 @@ def services() -> Services:
     # safe to share (the store opens a connection per call; the local model holds a lock).
     settings = load_settings()
     parts = build_parts(settings)
-    return Services(
-        settings,
-        parts,
-        build_coach(settings, parts),
-        build_challenge(settings, parts),
-        build_reviewer(settings, parts),
-        _store(settings),
-    )
+    return Services(settings, parts, build_coach(settings, parts), _store(settings))
 
 
 def _store(settings: Settings) -> SqlTranscriptStore | UnavailableStore:
