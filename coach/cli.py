@@ -168,11 +168,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
     print(f"Pivot Coach: {parts.chat.label}.")
     session = ReflectionSession(coach, _chat_store(settings))
     print("Write about your week. /done (or Ctrl-D) wraps up; Ctrl-C leaves.\n")
+    ended = False  # stdin is closed: after this answer there is nothing more to read
     while True:
         try:
             line = readable(input("you> ").strip())
         except EOFError:
-            line = "/done"
+            line, ended = "/done", True
             print()
         except UnicodeDecodeError:
             print("coach> That line was not UTF-8 text; type it again.")
@@ -206,7 +207,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
             print(f"       [{p.title}: \u201c{p.source_quote}\u201d]")
         if result.notice:
             print(f"       ({result.notice})")
-        if result.behavior is Behavior.WRAP_UP:
+        # A session at risk answers a wrap-up with care, not a summary, and stays open for the
+        # seller's next words; when no more can come (Ctrl-D, a closed pipe) it ends here
+        # rather than asking again forever.
+        if result.behavior is Behavior.WRAP_UP or ended:
             _end(session)
             return 0
 

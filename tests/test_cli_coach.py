@@ -103,6 +103,14 @@ def test_chat_ctrl_d_wraps_up(env: dict[str, str]) -> None:
     assert out.stdout.rstrip().endswith("How have you practiced leadership this quarter?")
 
 
+def test_chat_ends_when_the_input_ends_after_crisis_support(env: dict[str, str]) -> None:
+    # Ctrl-D after a crisis reply: its wrap-up is care again, and the chat used to ask for
+    # more input forever.
+    out = run("chat", stdin="everyone would be better off if I wasn't around\n", env=env)
+    assert out.returncode == 0, out.stderr
+    assert "988" in out.stdout and out.stdout.count("coach> ") == 2
+
+
 def test_unknown_tier_is_refused(env: dict[str, str], tmp_path: Path) -> None:
     out = run("reply", stdin=turns("x"), env={**env, "COACH_TIER": "gpt9"})
     assert out.returncode == 2 and "Unknown tier 'gpt9'" in out.stderr
