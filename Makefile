@@ -42,7 +42,7 @@ index: install
 	$(BIN)/coach ingest
 
 run: index
-	$(BIN)/streamlit run app.py
+	$(BIN)/python -m views.serve
 
 lint: install
 	$(BIN)/ruff check .

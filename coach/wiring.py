@@ -43,6 +43,7 @@ def build_parts(
     from coach.llm import PromptLibrary, build_chat_model
     from coach.parts import CoachParts
     from coach.reflect import CoachingScript, ListeningScript
+    from coach.text import PatternStore
 
     stack = stack or build_retrieval(settings, fast=fast)
     return CoachParts(
@@ -50,7 +51,7 @@ def build_parts(
         encoder=stack.encoder,
         retriever=stack.retriever,
         safety=build_safety(settings, stack),
-        guards=Guards.load(settings.guards_path),
+        guards=Guards.load(settings.guards_path, PatternStore(settings.cache_dir, "guards")),
         script=CoachingScript.load(settings.coaching_path, stack.principles),
         reader=build_reader(settings, stack),
         listening=ListeningScript.load(settings.listening_path),

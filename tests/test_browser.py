@@ -36,12 +36,10 @@ def app_url(tmp_path_factory: pytest.TempPathFactory, _vector_cache: Path) -> It
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     log = data / "streamlit.log"
-    cmd = [
+    cmd = [  # what `make run` starts: the app, with the coach built while the server starts
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
+        "views.serve",
         "--server.headless",
         "true",
         "--server.address",

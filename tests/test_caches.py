@@ -95,3 +95,18 @@ def test_weights_are_found_from_their_inputs_without_reading_the_examples(tmp_pa
     train(lambda: calls.append(1) or examples, files_digest([source]))
     assert calls == [1]
     assert len(list(tmp_path.glob("t-from-*.json"))) == 1  # the old note is gone
+
+
+def test_guards_from_remembered_patterns_are_the_same_guards(tmp_path: Path) -> None:
+    from coach.guards import Guards
+
+    path = Settings().guards_path
+    plain = Guards.load(path)
+    Guards.load(path, PatternStore(tmp_path, "guards"))  # the first process notes the code
+    store = PatternStore(tmp_path, "guards")
+    assert store._known  # the second reads it back
+    again = Guards.load(path, store)
+    lists = [k for k, v in vars(plain).items() if isinstance(v, list)]
+    assert len(lists) >= 10
+    for name in lists:
+        assert getattr(again, name) == getattr(plain, name), name

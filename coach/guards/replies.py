@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.datafiles import DataFileError, build_from_data_file
-from coach.text import questions, quoted, reply_sentences, strip_quotes
+from coach.text import PatternStore, questions, quoted, reply_sentences, strip_quotes
 
 MAX_WORDS = 60
 
@@ -127,12 +127,15 @@ def word_count(text: str) -> int:
 class Guards:
     """The reply checks, compiled from data/guards.yaml."""
 
-    def __init__(self, spec: _GuardSpec) -> None:
+    def __init__(self, spec: _GuardSpec, store: PatternStore | None = None) -> None:
+        """`store` keeps the compiled patterns between processes (coach/text/patterns.py)."""
+        patterns = store or PatternStore(None, "guards")
+
         def words(items: list[str]) -> tuple[str, ...]:
             return tuple(i.lower() for i in items)
 
         def compiled(items: list[str]) -> list[re.Pattern[str]]:
-            return [re.compile(p, re.IGNORECASE | re.MULTILINE) for p in items]
+            return patterns.compile_all(items, re.IGNORECASE | re.MULTILINE)
 
         self.open_starts = words(spec.open_starts)
         self.closed_starts = words(spec.closed_starts)
@@ -148,10 +151,13 @@ class Guards:
         self.tactics = compiled(spec.tactics)
         self.redirect_purpose = compiled(spec.redirect_purpose)
         self.compliance = compiled(spec.compliance)
+        patterns.save()
 
     @classmethod
-    def load(cls, path: Path) -> Guards:
-        return build_from_data_file(path, _GuardSpec, "Guard file", cls, GuardFileError)
+    def load(cls, path: Path, store: PatternStore | None = None) -> Guards:
+        return build_from_data_file(
+            path, _GuardSpec, "Guard file", lambda spec: cls(spec, store), GuardFileError
+        )
 
     # -- the checks -----------------------------------------------------------------------------
 
