@@ -42,7 +42,7 @@ index: install
 	$(BIN)/coach ingest
 
 run: index
-	$(BIN)/python -m views.serve
+	$(BIN)/streamlit run app.py
 
 lint: install
 	$(BIN)/ruff check .

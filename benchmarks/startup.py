@@ -124,7 +124,7 @@ def _first_page(env: dict[str, str], runs: int) -> tuple[float, float] | None:
             url = f"http://127.0.0.1:{port}"
             start = time.perf_counter()
             server = subprocess.Popen(
-                [sys.executable, "-m", "views.serve"]  # what `make run` starts
+                [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py")]
                 + ["--server.headless", "true", "--server.address", "127.0.0.1"]
                 + ["--server.port", str(port)],
                 env={**env, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"},

@@ -36,10 +36,12 @@ def app_url(tmp_path_factory: pytest.TempPathFactory, _vector_cache: Path) -> It
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     log = data / "streamlit.log"
-    cmd = [  # what `make run` starts: the app, with the coach built while the server starts
+    cmd = [
         sys.executable,
         "-m",
-        "views.serve",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
         "--server.headless",
         "true",
         "--server.address",
