@@ -20,7 +20,7 @@ from coach.challenge.drafting import (
     ChallengeScript,
 )
 from coach.llm.tiers import ChatModelChoice, Tier
-from coach.settings import DATA_DIR
+from coach.settings import DATA_DIR, Settings
 
 # A situation the composer's templates were never written around.
 UNSEEN = (
@@ -224,3 +224,19 @@ def test_check_draft_cli(tmp_path: Path, _vector_cache: Path) -> None:
     assert any(f["name"] == "no_blame" and not f["passed"] for f in data["findings"])
     missing = _cli("check-draft", str(tmp_path / "nope.txt"), env_extra=env)
     assert missing.returncode == 2 and "No draft at" in missing.stderr
+
+
+def test_a_draft_is_kept_like_a_reflection(scripted, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from coach.challenge import record_draft
+    from coach.transcripts import open_store
+
+    store = open_store(Settings(data_dir=tmp_path))
+    result = scripted.draft(ChallengeRequest(UNSEEN, "email", "direct", 200))
+    sid = record_draft(store, result, revision="shorter")
+    assert sid is not None
+    kept = store.get(sid)
+    assert kept.session.mode == "challenge" and kept.session.ended_at is not None
+    manager, draft = kept.turns
+    assert manager.text.endswith("Revision: shorter") and manager.text.startswith(UNSEEN[:40])
+    assert draft.text == result.draft and draft.behavior == "draft_message"
+    assert list(draft.principle_ids) == list(result.principle_ids)

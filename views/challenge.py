@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from coach.behavior import Behavior
-from coach.challenge import CHANNELS, TONES, ChallengeRequest, DraftReport, DraftResult
+from coach.challenge import (
+    CHANNELS,
+    TONES,
+    ChallengeRequest,
+    DraftReport,
+    DraftResult,
+    record_draft,
+)
 from coach.errors import CoachError
 from coach.transcripts import StoreError
 from views import sidebar
@@ -138,24 +144,8 @@ def _findings(report: DraftReport) -> None:
 
 
 def _save(svc: Services, result: DraftResult, revision: str | None = None) -> None:
-    """Drafts are kept like reflections (mode "challenge"), so a manager can find them again."""
-    if result.request is None:
-        return
     try:
-        sid = svc.store.start_session("challenge", result.tier.value, result.model)
-        ask = result.request.situation + (f"\n\nRevision: {revision}" if revision else "")
-        svc.store.add_turn(sid, "user", ask)
-        svc.store.add_turn(
-            sid,
-            "assistant",
-            result.draft,
-            principle_ids=result.principle_ids,
-            behavior=Behavior.DRAFT,
-            guard=result.report.as_dict(),
-            latency_ms=result.latency_ms,
-            notice=result.notice,
-        )
-        svc.store.end_session(sid)
+        record_draft(svc.store, result, revision)
     except StoreError as exc:
         st.warning(str(exc))
 

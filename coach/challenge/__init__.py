@@ -20,5 +20,6 @@ if TYPE_CHECKING:  # the public names; each loads with its module on first use
         TONES as TONES,
         Channel as Channel,
     )
+    from coach.challenge.records import record_draft as record_draft
 
 __all__, __getattr__ = public(__name__, __file__)
