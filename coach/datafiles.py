@@ -89,12 +89,15 @@ def build_from_data_file(
     build: Callable[[M], T],
     error: type[CoachError] = DataFileError,
 ) -> T:
-    """`build` from a data file loaded by `load_data_file`: a pattern that does not compile, or
-    a ValueError `build` raises, is one sentence naming the file too."""
+    """`build` from a data file loaded by `load_data_file`: a pattern that does not compile
+    (named), or a ValueError `build` raises, is one sentence naming the file too."""
     spec = load_data_file(path, schema, what, error)
     try:
         return build(spec)
-    except (ValueError, re.error) as exc:
+    except re.error as exc:
+        reason = f"bad pattern {exc.pattern!r}: {exc}"
+        raise error(f"{what} {path} cannot be used: {reason}.") from None
+    except ValueError as exc:
         raise error(f"{what} {path} cannot be used: {str(exc).rstrip('.')}.") from None
 
 

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.datafiles import DataFileError, load_data_file
+from coach.datafiles import DataFileError, build_from_data_file, load_data_file
 from coach.limits import spread
 from coach.safety.language import ENGLISH, Language, LanguageGuesser
 from coach.safety.normalise import Normalised, normalise
@@ -219,13 +219,9 @@ class SafetyRules:
 
     @classmethod
     def load(cls, path: Path, store: PatternStore | None = None) -> SafetyRules:
-        spec = load_data_file(path, _SafetyFile, "Safety file")
-        try:
-            return cls(spec, store)
-        except re.error as exc:
-            raise SafetyFileError(
-                f"Safety file {path} has a bad pattern {exc.pattern!r}: {exc}."
-            ) from None
+        return build_from_data_file(
+            path, _SafetyFile, "Safety file", lambda spec: cls(spec, store), SafetyFileError
+        )
 
     def hidden_notice(self, notes: Sequence[str]) -> str | None:
         """One sentence saying what invisible text was removed from the message, if any."""
