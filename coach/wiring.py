@@ -46,14 +46,15 @@ def build_parts(
     from coach.text import PatternStore
 
     stack = stack or build_retrieval(settings, fast=fast)
+    inputs = _training_inputs(settings, stack)  # hashed once for the reader and the triage
     return CoachParts(
         principles=stack.principles,
         encoder=stack.encoder,
         retriever=stack.retriever,
-        safety=build_safety(settings, stack),
+        safety=build_safety(settings, stack, inputs=inputs),
         guards=Guards.load(settings.guards_path, PatternStore(settings.cache_dir, "guards")),
         script=CoachingScript.load(settings.coaching_path, stack.principles),
-        reader=build_reader(settings, stack),
+        reader=build_reader(settings, stack, inputs=inputs),
         listening=ListeningScript.load(settings.listening_path),
         prompts=PromptLibrary(settings.prompts_dir),
         chat=build_chat_model(settings),
@@ -158,7 +159,11 @@ def build_reader(
 
 
 def build_safety(
-    settings: Settings, stack: RetrievalStack, *, keep: Callable[[str], bool] | None = None
+    settings: Settings,
+    stack: RetrievalStack,
+    *,
+    keep: Callable[[str], bool] | None = None,
+    inputs: str | None = None,
 ) -> SafetyTriage:
     """Phrase patterns plus the classifiers trained on the project's labelled messages.
 
@@ -203,7 +208,8 @@ def build_safety(
         return crisis, requests, signals
 
     cache = VectorCache(settings.cache_dir)
-    inputs = None if keep is not None else _training_inputs(settings, stack)
+    # Fitted on part of the data (`keep`), the weights are never those of the whole.
+    inputs = None if keep is not None else inputs or _training_inputs(settings, stack)
 
     def train(
         name: str,
