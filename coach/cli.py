@@ -13,8 +13,7 @@ from coach.challenge import CHANNELS, TONES, Channel
 from coach.errors import CoachError
 from coach.inert import for_terminal
 from coach.limits import readable
-from coach.llm import TIER_NAMES
-from coach.settings import PROJECT_ROOT, Settings
+from coach.settings import PROJECT_ROOT, TIER_NAMES, Settings, unknown_tier
 
 DEFAULT_DATASETS = PROJECT_ROOT / "evals" / "datasets"
 DEFAULT_THRESHOLDS = PROJECT_ROOT / "evals" / "thresholds.yaml"
@@ -409,7 +408,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for out in (args.md, args.json, args.cases, args.junit):
         if out and not _writable(Path(out)):
             raise CliError(f"Cannot write {out}: its folder does not exist or is read-only.")
-    tiers = [t.strip() for t in (args.tier or "scripted").split(",") if t.strip()]
+    tiers = [t.strip() for t in (args.tiers or "scripted").split(",") if t.strip()]
+    for tier in tiers:  # the settings check one tier; these reach the suite unchecked
+        if tier.lower() not in TIER_NAMES:
+            raise CliError(f"{unknown_tier(tier)}.")
+    tiers = [t.lower() for t in tiers]
     runs = run_suite(
         build_evaluator,
         settings,
@@ -536,7 +539,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a JSONL dataset (repeatable; default: evals/datasets/*.jsonl)",
     )
-    p.add_argument("--tier", help="tier(s) to run, comma-separated (default: scripted)")
+    p.add_argument(
+        "--tier", dest="tiers", help="tier(s) to run, comma-separated (default: scripted)"
+    )
     p.add_argument("--samples", type=int, default=1, help="runs per case (critical: pass^k)")
     p.add_argument(
         "--replies",

@@ -14,20 +14,6 @@ from coach.text import one_line
 
 Stage = Literal["explore", "deepen", "commit"]
 
-CANONICAL_IDS: tuple[str, ...] = (
-    "elevate-others",
-    "go-first",
-    "eat-last",
-    "ownership",
-    "diversity-depth",
-    "colleague-professionalism",
-    "patient-builder",
-    "two-jobs",
-    "leadership-from-everyone",
-    "mirror",
-    "choice",
-)
-
 
 class PrincipleFileError(DataFileError):
     """The principle file is missing, unreadable or not in the expected shape."""

@@ -7,7 +7,7 @@ working directory.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +18,17 @@ from coach.limits import Limits
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
+
+# What COACH_TIER and --tier accept. "auto" is not a tier: it picks one from what is
+# configured (coach.llm.tiers.resolve_tier).
+TierName = Literal["auto", "openai", "local", "scripted"]
+TIER_NAMES: tuple[TierName, ...] = get_args(TierName)
+
+
+def unknown_tier(value: object) -> str:
+    """The sentence for a tier name that is none of TIER_NAMES."""
+    *first, last = TIER_NAMES
+    return f"Unknown tier {value!r}: use {', '.join(first)} or {last}"
 
 
 class Settings(BaseSettings):
@@ -117,10 +128,7 @@ class Settings(BaseSettings):
     )
 
     # -- chat models -----------------------------------------------------------------------------
-    # Any text loads (and any spelling of a name): an unknown tier is refused, naming the ones
-    # there are, when a model is built (coach.llm.tiers.resolve_tier), so the commands that use
-    # no model still run.
-    tier: str = Field(
+    tier: TierName = Field(
         default="auto",
         description="Chat tier: auto, openai, local or scripted. auto picks openai when a key or "
         "base URL is set, else local when a model path is set, else scripted.",
@@ -186,6 +194,15 @@ class Settings(BaseSettings):
         "data_dir/cache. Entries are keyed by their inputs, so sharing one is safe.",
     )
 
+    @field_validator("tier", mode="before")
+    @classmethod
+    def _a_tier(cls, value: object) -> object:
+        # Any spelling of a name ("Scripted ", "LOCAL") is that tier.
+        name = value.strip().lower() if isinstance(value, str) else value
+        if name not in TIER_NAMES:
+            raise ValueError(unknown_tier(value))
+        return name
+
     @field_validator("data_dir")
     @classmethod
     def _a_folder(cls, value: Path) -> Path:
@@ -218,6 +235,10 @@ def load_settings(**overrides: object) -> Settings:
         env = "OPENAI_API_KEY" if field == "OPENAI_API_KEY" else f"COACH_{field.upper()}"
         value = error.get("input")
         # Never echo a secret back; other values are shown so the typo can be seen.
-        shown = "" if "key" in field.lower() else f" is {str(value)[:60]!r}:"
         msg = str(error["msg"]).replace("Input should", "it should").replace("Value error, ", "")
+        shown = f" is {str(value)[:60]!r}:"
+        if "key" in field.lower():
+            shown = ""
+        elif repr(value) in msg:  # the message names the value itself
+            shown = ":"
         raise SettingsError(f"{env}{shown} {msg}; fix it in the environment or .env.") from None

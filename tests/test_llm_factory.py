@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from coach.llm.tiers import ModelUnavailable, Tier, build_chat_model, resolve_tier
-from coach.settings import Settings
+from coach.settings import Settings, SettingsError, load_settings
 
 
 def test_auto_with_nothing_configured_is_scripted() -> None:
@@ -52,13 +52,19 @@ def test_a_loopback_base_url_is_not_remote() -> None:
     assert "on this machine" in choice.label
 
 
+def test_an_unknown_tier_is_refused_when_the_settings_are_read() -> None:
+    # A Literal, so a typo never reaches a command; any spelling of a real name is that tier.
+    with pytest.raises(SettingsError, match="Unknown tier 'gpt5'"):
+        load_settings(tier="gpt5")
+    assert Settings(tier=" Scripted ").tier == "scripted"  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
         (Settings(tier="openai"), "needs COACH_OPENAI_API_KEY"),
         (Settings(tier="local"), "needs COACH_LOCAL_MODEL_PATH"),
         (Settings(tier="local", local_model_path=Path("/nope.gguf")), "No GGUF model at"),
-        (Settings(tier="gpt5"), "Unknown tier 'gpt5'"),
     ],
 )
 def test_unusable_tiers_say_what_to_do(settings: Settings, message: str) -> None:

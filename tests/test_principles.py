@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from coach.principles import (
-    CANONICAL_IDS,
     PrincipleFileError,
     load_principles,
     quote_in_source,
@@ -17,6 +16,20 @@ from coach.settings import DATA_DIR
 from coach.text.sentences import one_line as normalize_space
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "pivot-to-leadership.txt"
+# The article's eleven principles, in its order: the ids every data file and eval names.
+CANONICAL_IDS: tuple[str, ...] = (
+    "elevate-others",
+    "go-first",
+    "eat-last",
+    "ownership",
+    "diversity-depth",
+    "colleague-professionalism",
+    "patient-builder",
+    "two-jobs",
+    "leadership-from-everyone",
+    "mirror",
+    "choice",
+)
 OPEN_STARTS = ("what", "how", "which", "where", "when", "who", "whose", "why", "looking", "if")
 
 

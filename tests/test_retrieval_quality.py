@@ -30,7 +30,8 @@ def _cases(names: list[str]) -> list[Case]:
 def ranked(retrieval_stack) -> dict[str, list[Hit]]:  # type: ignore[no-untyped-def]
     """Every case retrieved once, all principles ranked."""
     cases = _cases(TUNED + HELD_OUT + OFF_TOPIC)
-    return {c.id: retrieval_stack.retrieve(c.last_user_text, k=11) for c in cases}
+    every = len(retrieval_stack.principles.ids)
+    return {c.id: retrieval_stack.retrieve(c.last_user_text, k=every) for c in cases}
 
 
 def _scores(ranked: dict[str, list[Hit]], names: list[str]) -> tuple[float, float]:

@@ -23,8 +23,9 @@ def test_snapshot_and_chroma_give_the_same_ranking(shared_settings, stack) -> No
     chroma = PrincipleRetriever(
         ChromaChunkSearch(status.collection, stack.encoder), stack.principles, 0.43
     )
+    every = len(stack.principles.ids)
     for text in TEXTS:
-        a, b = snap.retrieve(text, k=11), chroma.retrieve(text, k=11)
+        a, b = snap.retrieve(text, k=every), chroma.retrieve(text, k=every)
         assert [h.id for h in a] == [h.id for h in b]
         for x, y in zip(a, b, strict=True):
             assert abs(x.score - y.score) < 1e-4

@@ -69,8 +69,10 @@ def test_unreadable_index_is_rebuilt(tmp_path: Path, encoder) -> None:
 
 
 def test_retrieval_returns_one_hit_per_principle_best_first(retrieval_stack) -> None:
-    hits = retrieval_stack.retrieve("marketing gave me bad leads and the SE botched the demo", k=11)
-    assert len({h.id for h in hits}) == len(hits) == 11
+    every = len(retrieval_stack.principles.ids)
+    text = "marketing gave me bad leads and the SE botched the demo"
+    hits = retrieval_stack.retrieve(text, k=every)
+    assert len({h.id for h in hits}) == len(hits) == every == 11
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert hits[0].id == "ownership"
     assert hits[0].matched_kind in {"signal", "meaning", "quote", "questions"}

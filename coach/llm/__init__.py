@@ -19,7 +19,6 @@ if TYPE_CHECKING:  # the public names; each loads with its module on first use
         PromptLibrary as PromptLibrary,
     )
     from coach.llm.tiers import (
-        TIER_NAMES as TIER_NAMES,
         ChatModelChoice as ChatModelChoice,
         Tier as Tier,
         build_chat_model as build_chat_model,

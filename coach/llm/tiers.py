@@ -26,12 +26,6 @@ class Tier(StrEnum):
     SCRIPTED = "scripted"
 
 
-AUTO = "auto"  # not a tier: the setting that picks one from what is configured
-# What COACH_TIER and --tier accept, in the order they are offered (plain strings, as argparse
-# shows its choices by repr).
-TIER_NAMES: tuple[str, ...] = (AUTO, *(t.value for t in Tier))
-
-
 class ModelUnavailable(CoachError, RuntimeError):
     """The configured tier cannot be built; the message says what to do."""
 
@@ -64,20 +58,13 @@ class ChatModelChoice:
 
 def resolve_tier(settings: Settings) -> Tier:
     """The tier `auto` stands for, or the one asked for."""
-    requested = settings.tier.strip().lower()
-    if requested == AUTO:
-        if settings.openai_api_key is not None or settings.openai_base_url:
-            return Tier.OPENAI
-        if settings.local_model_path is not None:
-            return Tier.LOCAL
-        return Tier.SCRIPTED
-    try:
-        return Tier(requested)
-    except ValueError:
-        *first, last = TIER_NAMES
-        raise ModelUnavailable(
-            f"Unknown tier {settings.tier!r}: use {', '.join(first)} or {last}."
-        ) from None
+    if settings.tier != "auto":
+        return Tier(settings.tier)
+    if settings.openai_api_key is not None or settings.openai_base_url:
+        return Tier.OPENAI
+    if settings.local_model_path is not None:
+        return Tier.LOCAL
+    return Tier.SCRIPTED
 
 
 def _is_loopback(url: str) -> bool:
