@@ -8,6 +8,7 @@ import streamlit as st
 
 from coach.errors import CoachError
 from coach.incidents import record, sentence
+from views.services import warm_up
 
 # A local icon: a ":material/..." favicon makes the browser fetch it from fonts.gstatic.com, and
 # nothing here should leave the machine.
@@ -23,6 +24,7 @@ page = st.navigation(
 )
 try:
     page.run()
+    warm_up()  # after the page is drawn: the services are built by then
 except CoachError as exc:  # a problem the user can act on: its own sentence
     st.error(str(exc))
 except Exception as exc:  # the one boundary: a sentence on screen, the traceback in the log

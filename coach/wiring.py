@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from coach.challenge import ChallengeEngine
     from coach.parts import CoachParts
     from coach.reflect import Coach
-    from coach.retrieval import SnapshotChunkSearch
+    from coach.retrieval import ChunkSearch, SnapshotChunkSearch
     from coach.review import Reviewer
     from coach.safety import SafetyTriage
     from coach.understanding import MessageReader
@@ -36,7 +36,11 @@ class RetrievalStack:
 
 
 def build_parts(
-    settings: Settings, stack: RetrievalStack | None = None, *, fast: bool = False
+    settings: Settings,
+    stack: RetrievalStack | None = None,
+    *,
+    fast: bool = False,
+    defer: bool = False,
 ) -> CoachParts:
     """Every part the engines share, built once from settings."""
     from coach.guards import Guards
@@ -45,7 +49,7 @@ def build_parts(
     from coach.reflect import CoachingScript, ListeningScript
     from coach.text import PatternStore
 
-    stack = stack or build_retrieval(settings, fast=fast)
+    stack = stack or build_retrieval(settings, fast=fast, defer=defer)
     inputs = _training_inputs(settings, stack)  # hashed once for the reader and the triage
     return CoachParts(
         principles=stack.principles,
@@ -276,25 +280,40 @@ def build_safety(
 
 
 def build_retrieval(
-    settings: Settings, *, reset: bool = False, fast: bool = False
+    settings: Settings, *, reset: bool = False, fast: bool = False, defer: bool = False
 ) -> RetrievalStack:
     """Load principles, the encoder and the Chroma index (built or refreshed as needed).
 
-    `fast` (short-lived CLI processes): when the embedded index has a current snapshot, search
-    that and never import chromadb. Server mode always talks to the server.
+    When the embedded index has a current snapshot, `fast` (short-lived CLI processes)
+    searches that and never imports chromadb, and `defer` (the app) opens Chroma on a
+    background thread once asked (`DeferredChunkSearch.start`), so a first page never waits for
+    it. Server mode always talks to the server.
     """
-    from coach.retrieval import export_snapshot, snapshot_path
+    from coach.retrieval import ChromaChunkSearch, export_snapshot, snapshot_path
 
     principles = load_principles(settings.principles_path)
     graphs = settings.cache_dir if settings.encoder_engine == "onnx" else None
     encoder = MiniLMEncoder(settings.embedding_model_dir, graph_dir=graphs)
     snap = snapshot_path(settings.data_dir, principles.sha256)
     search = None if settings.chroma_host else _verified_snapshot(snap, encoder)
-    if fast and not reset and search is not None:
-        retriever = PrincipleRetriever(search, principles, settings.relevance_threshold)
-        return RetrievalStack(principles, encoder, retriever, "Index snapshot is current.", False)
+    if (fast or defer) and not reset and search is not None:
+        message = "Index snapshot is current."
+        chunks: ChunkSearch = search
+        if defer:
+            from coach.retrieval import DeferredChunkSearch
 
-    from coach.retrieval import ChromaChunkSearch, open_index
+            def chroma() -> ChromaChunkSearch:
+                from coach.retrieval import open_index  # imports chromadb: on the thread
+
+                status = open_index(settings, principles, encoder)
+                return ChromaChunkSearch(status.collection, encoder)
+
+            chunks = DeferredChunkSearch(chroma, search)
+            message = "Index snapshot is current; Chroma opens in the background."
+        retriever = PrincipleRetriever(chunks, principles, settings.relevance_threshold)
+        return RetrievalStack(principles, encoder, retriever, message, False)
+
+    from coach.retrieval import open_index
 
     status = open_index(settings, principles, encoder, reset=reset)
     if not settings.chroma_host and (status.rebuilt or search is None):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
+from coach.retrieval.deferred import DeferredChunkSearch
 from coach.retrieval.index import open_index
 from coach.retrieval.search import ChromaChunkSearch, PrincipleRetriever
 from coach.retrieval.snapshot import SnapshotChunkSearch, snapshot_path
@@ -51,3 +55,59 @@ def test_fast_mode_uses_the_snapshot_and_falls_back_when_it_is_broken(
     assert isinstance(again.retriever.search, ChromaChunkSearch)
     rebuilt = build_retrieval(shared_settings, fast=True)  # the fallback rewrote it
     assert isinstance(rebuilt.retriever.search, SnapshotChunkSearch)
+
+
+def test_the_app_opens_chroma_in_the_background_and_ranks_as_it_does(
+    shared_settings, stack
+) -> None:
+    deferred = build_retrieval(shared_settings, defer=True)
+    search = deferred.retriever.search
+    assert isinstance(search, DeferredChunkSearch) and search.backend == "opening"
+    deferred.retriever.warm()
+    for text in TEXTS:
+        assert [h.id for h in deferred.retriever.retrieve(text, k=4)] == [
+            h.id for h in stack.retriever.retrieve(text, k=4)
+        ]
+    assert search.backend == "chroma"
+
+
+class _Snapshot:
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def search(self, texts):  # type: ignore[no-untyped-def]
+        self.asked += texts
+        return [[] for _ in texts]
+
+
+def test_a_search_waits_for_chroma_which_opens_once() -> None:
+    opened = threading.Event()
+    calls: list[int] = []
+
+    def slow_chroma() -> _Snapshot:
+        calls.append(1)
+        opened.wait(5)
+        return chroma
+
+    chroma, snapshot = _Snapshot(), _Snapshot()
+    search = DeferredChunkSearch(slow_chroma, snapshot)
+    workers = [threading.Thread(target=search.search, args=(["a"],)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    time.sleep(0.05)
+    assert chroma.asked == [] and snapshot.asked == []  # nobody answered from a half-open index
+    opened.set()
+    for w in workers:
+        w.join(5)
+    assert calls == [1] and chroma.asked == ["a"] * 4 and snapshot.asked == []
+
+
+def test_when_chroma_cannot_open_its_snapshot_answers() -> None:
+    def broken() -> _Snapshot:
+        raise PermissionError("data/chroma is read-only")
+
+    snapshot = _Snapshot()
+    search = DeferredChunkSearch(broken, snapshot)
+    assert search.search(["my week"]) == [[]]
+    assert snapshot.asked == ["my week"] and search.backend == "snapshot"
+    assert search.failure is not None and "read-only" in search.failure

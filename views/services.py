@@ -39,7 +39,7 @@ def services() -> Services:
     # One encoder, index, model and store for every browser session: all are read-only or
     # safe to share (the store opens a connection per call; the local model holds a lock).
     settings = load_settings()
-    parts = build_parts(settings)
+    parts = build_parts(settings, defer=True)  # Chroma opens after the first page (warm_up)
     return Services(settings, parts, build_coach(settings, parts), _store(settings))
 
 
@@ -60,3 +60,9 @@ def load() -> Services:
         st.error(f"The coach could not start: {exc}")
         st.stop()
         raise  # unreachable: st.stop() ends the run
+
+
+def warm_up() -> None:
+    """Once a page is drawn: begin opening what the seller's first message needs (Chroma),
+    in the background, so the first page never waits for it."""
+    services().parts.retriever.warm()

@@ -11,6 +11,9 @@ if TYPE_CHECKING:  # the public names; each loads with its module on first use
         files_digest as files_digest,
         fingerprint as fingerprint,
     )
+    from coach.retrieval.deferred import (
+        DeferredChunkSearch as DeferredChunkSearch,
+    )
     from coach.retrieval.embeddings import (
         ENCODER_ID as ENCODER_ID,
         MiniLMEncoder as MiniLMEncoder,
@@ -20,6 +23,7 @@ if TYPE_CHECKING:  # the public names; each loads with its module on first use
     )
     from coach.retrieval.search import (
         ChromaChunkSearch as ChromaChunkSearch,
+        ChunkSearch as ChunkSearch,
         Hit as Hit,
         PrincipleRetriever as PrincipleRetriever,
     )

@@ -238,6 +238,13 @@ class PrincipleRetriever:
         self._recent: OrderedDict[str, list[Hit]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def warm(self) -> None:
+        """Begin what the first query needs, without waiting for it: Chroma's opening, for a
+        search that defers it (coach/retrieval/deferred.py); nothing for the others."""
+        start = getattr(self.search, "start", None)
+        if callable(start):
+            start()
+
     def retrieve(self, text: str, k: int = 3) -> list[Hit]:
         """The top k principles for the text, best first, one hit per principle."""
         text = text.strip() if text else ""
