@@ -17,8 +17,8 @@ from coach.challenge.drafting import (
     ChallengeEngine,
     ChallengeInputError,
     ChallengeRequest,
-    ChallengeScript,
 )
+from coach.challenge.script import ChallengeScript
 from coach.llm.tiers import ChatModelChoice, Tier
 from coach.settings import DATA_DIR, Settings
 

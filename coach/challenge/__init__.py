@@ -11,7 +11,6 @@ if TYPE_CHECKING:  # the public names; each loads with its module on first use
     from coach.challenge.drafting import (
         ChallengeEngine as ChallengeEngine,
         ChallengeRequest as ChallengeRequest,
-        ChallengeScript as ChallengeScript,
         DraftReport as DraftReport,
         DraftResult as DraftResult,
     )
@@ -21,5 +20,6 @@ if TYPE_CHECKING:  # the public names; each loads with its module on first use
         Channel as Channel,
     )
     from coach.challenge.records import record_draft as record_draft
+    from coach.challenge.script import ChallengeScript as ChallengeScript
 
 __all__, __getattr__ = public(__name__, __file__)
