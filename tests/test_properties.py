@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from coach.challenge.drafting import ChallengeRequest
+from coach.challenge.request import ChallengeRequest
 from coach.cli import main
 from coach.errors import CoachError
 from coach.reflect.dialogue import Message, TurnResult

@@ -10,97 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any
 
-from coach.challenge.options import TONES, Channel, Tone
+from coach.challenge.options import Channel
+from coach.challenge.request import ChallengeInputError, ChallengeRequest, validated
+from coach.challenge.results import DraftReport, DraftResult, Finding, PrincipleMatch
 from coach.challenge.script import ChallengeScript, ChannelSpec
-from coach.errors import CoachError
 from coach.limits import Limits
-from coach.llm import Tier, split_citations
+from coach.llm import split_citations
 from coach.parts import CoachParts
 from coach.text import first_sentence, is_question, one_line, reply_sentences
-
-
-class ChallengeInputError(CoachError, ValueError):
-    """The manager's request cannot be drafted (empty situation, bad length...)."""
-
-
-@dataclass(frozen=True)
-class ChallengeRequest:
-    situation: str
-    channel: Channel = "slack"
-    tone: Tone = "warm"
-    words: int | None = None  # target length; the channel's default when None
-    commitment: str | None = None  # what the manager will do first
-    sacrifice: str | None = None  # what the manager will give up or take on (optional answer)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One check on a draft, with the sentence that decided it."""
-
-    name: str
-    passed: bool
-    detail: str
-    sentence: str = ""
-
-
-@dataclass(frozen=True)
-class PrincipleMatch:
-    id: str
-    title: str
-    quote: str
-    sentence: str  # the draft's sentence that touches it ("" when missed)
-    score: float
-
-
-@dataclass(frozen=True)
-class DraftReport:
-    findings: tuple[Finding, ...]
-    touched: tuple[PrincipleMatch, ...]
-    missed: tuple[str, ...]
-    words: int
-
-    @property
-    def passed(self) -> bool:
-        return all(f.passed for f in self.findings)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "passed": self.passed,
-            "words": self.words,
-            "findings": [asdict(f) for f in self.findings],
-            "touched": [asdict(m) for m in self.touched],
-            "missed": list(self.missed),
-        }
-
-
-@dataclass(frozen=True)
-class DraftResult:
-    draft: str
-    principle_ids: tuple[str, ...]
-    report: DraftReport
-    tier: Tier
-    model: str
-    latency_ms: int
-    model_passed: bool | None = None  # None: no model wrote it
-    fallback: bool = False
-    notice: str | None = None
-    request: ChallengeRequest | None = field(default=None, compare=False)
-
-    def as_json(self) -> dict[str, Any]:
-        """The CLI's `--json`: the draft, the principles it rests on, and the checks."""
-        return {
-            "draft": self.draft,
-            "principle_ids": list(self.principle_ids),
-            "checks": self.report.as_dict(),
-            "tier": self.tier.value,
-            "model": self.model,
-            "model_passed": self.model_passed,
-            "fallback": self.fallback,
-            "notice": self.notice,
-        }
 
 
 class ChallengeEngine:
@@ -137,7 +57,7 @@ class ChallengeEngine:
 
     def draft(self, request: ChallengeRequest, revision: str | None = None) -> DraftResult:
         start = self.parts.clock()
-        request = self._validated(request)
+        request = validated(request, self.channels, self.limits)
         ids = self._principles_for(request)
         composed = self.compose(request, ids)
         if self.parts.chat.model is None:
@@ -332,22 +252,6 @@ class ChallengeEngine:
         return DraftReport(tuple(findings), tuple(touched), missed, n)
 
     # -- internals ------------------------------------------------------------------------------
-
-    def _validated(self, request: ChallengeRequest) -> ChallengeRequest:
-        if not request.situation or not request.situation.strip():
-            raise ChallengeInputError("Describe your team's situation in a sentence or two first.")
-        self.limits.message(request.situation, "The situation")
-        if request.channel not in self.channels:
-            raise ChallengeInputError("The channel must be slack or email.")
-        if request.tone not in TONES:  # a request is a plain dataclass: nothing checked it yet
-            raise ChallengeInputError("The tone must be warm or direct.")
-        spec = self.channels[request.channel]
-        if request.words is not None and not spec.min_words <= request.words <= spec.max_words:
-            raise ChallengeInputError(
-                f"For {request.channel}, choose between {spec.min_words} and "
-                f"{spec.max_words} words."
-            )
-        return request
 
     def _principles_for(self, request: ChallengeRequest) -> list[str]:
         """Two or three principles that fit the situation (the best, and any close to it)."""
