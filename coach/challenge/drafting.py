@@ -13,14 +13,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from coach.challenge.checker import DraftChecker, word_count
 from coach.challenge.options import Channel
 from coach.challenge.request import ChallengeInputError, ChallengeRequest, validated
-from coach.challenge.results import DraftReport, DraftResult, Finding, PrincipleMatch
+from coach.challenge.results import DraftReport, DraftResult
 from coach.challenge.script import ChallengeScript, ChannelSpec
 from coach.limits import Limits
 from coach.llm import split_citations
 from coach.parts import CoachParts
-from coach.text import first_sentence, is_question, one_line, reply_sentences
+from coach.text import first_sentence, one_line
 
 
 class ChallengeEngine:
@@ -36,6 +37,7 @@ class ChallengeEngine:
         self.parts = parts
         self.script = script  # the manager's composer and draft checks, not the seller's
         self.k = k  # principles a draft may rest on
+        self.checker = DraftChecker(parts, script, self.limits)
 
     @property
     def channels(self) -> Mapping[Channel, ChannelSpec]:
@@ -169,8 +171,8 @@ class ChallengeEngine:
             version(False, False, False, False, 1),
         ]
         floor = spec.channels[request.channel].min_words
-        fitting = [v for v in versions if floor <= _words(" ".join(v)) <= target * 1.15]
-        long_enough = [v for v in versions if _words(" ".join(v)) >= floor]
+        fitting = [v for v in versions if floor <= word_count(" ".join(v)) <= target * 1.15]
+        long_enough = [v for v in versions if word_count(" ".join(v)) >= floor]
         # The longest version that fits the target; if none does, the shortest the channel
         # still accepts (an email under 90 words reads as a note, not a challenge).
         chosen = fitting[0] if fitting else (long_enough[-1] if long_enough else versions[0])
@@ -185,71 +187,7 @@ class ChallengeEngine:
         self, text: str, channel: Channel = "slack", declared: Sequence[str] = ()
     ) -> DraftReport:
         """Blame, going first, the closing question, length, principles touched and missed."""
-        body = _body(self.limits.message(text, "The draft"))
-        if not body.strip():
-            raise ChallengeInputError("The draft is empty: paste the message you want checked.")
-        sents = [s for s in reply_sentences(body.replace("\n", " ")) if s.strip()]
-        findings = []
-        blamed = [s for s in sents if self._blames(s)]
-        findings.append(
-            Finding(
-                "no_blame",
-                not blamed,
-                (
-                    f"names a person or team as the cause in {len(blamed)} sentence(s)"
-                    if blamed
-                    else "no one is blamed"
-                ),
-                blamed[0] if blamed else "",
-            )
-        )
-        first = [s for s in sents if any(p.search(s) for p in self.script.go_first)]
-        findings.append(
-            Finding(
-                "author_goes_first",
-                bool(first),
-                "the author commits to going first"
-                if first
-                else "the author does not say what they will do first",
-                first[0] if first else "",
-            )
-        )
-        last = sents[-1] if sents else ""
-        # Unlike the guards, the challenge never counted a closing bracket: "...this week?]" is
-        # not a question here.
-        asking = is_question(last, closers="\"”’')")
-        open_q = self.parts.guards.open_question(last).passed if asking else False
-        findings.append(
-            Finding(
-                "ends_with_question",
-                bool(asking and open_q),
-                "ends with an open question"
-                if asking and open_q
-                else ("ends with a yes/no question" if asking else "does not end with a question"),
-                last,
-            )
-        )
-        n = _words(body)
-        spec = self.channels[channel]
-        findings.append(
-            Finding(
-                "length",
-                spec.min_words <= n <= spec.max_words,
-                f"{n} words; {channel} fits {spec.min_words} to {spec.max_words}",
-            )
-        )
-        touched = self._touched(sents)
-        findings.append(
-            Finding(
-                "cites_principle",
-                bool(touched) and (not declared or bool(set(declared) & {t.id for t in touched})),
-                f"touches {len(touched)} principle(s)" if touched else "touches no principle",
-                touched[0].sentence if touched else "",
-            )
-        )
-        seen = {t.id for t in touched}
-        missed = tuple(pid for pid in self.parts.principles.ids if pid not in seen)
-        return DraftReport(tuple(findings), tuple(touched), missed, n)
+        return self.checker.check(text, channel, declared)
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -276,29 +214,10 @@ class ChallengeEngine:
             for c in clauses
             if any(p.search(c) for p in self.script.facts)
             and not any(p.search(c) for p in self.script.never_quote)
-            and not self._blames(c)
+            and not self.checker.blames(c)
             and len(c.split()) <= 14
         ]
         return "; ".join(_we(c) for c in keep[:2] if len(c.split()) >= 3)
-
-    def _blames(self, sentence: str) -> bool:
-        return (
-            any(p.search(sentence) for p in self.script.blame)
-            or not self.parts.guards.no_blame(sentence).passed
-        )
-
-    def _touched(self, sents: Sequence[str]) -> list[PrincipleMatch]:
-        best: dict[str, PrincipleMatch] = {}
-        for s in sents:
-            if len(s.split()) < 4:
-                continue
-            for h in self.parts.retriever.retrieve(s, k=2):
-                if h.score < self.parts.retriever.relevance_threshold:
-                    continue
-                if h.id not in best or h.score > best[h.id].score:
-                    p = self.parts.principles.get(h.id)
-                    best[h.id] = PrincipleMatch(h.id, p.title, p.source_quote, s, h.score)
-        return sorted(best.values(), key=lambda m: m.score, reverse=True)
 
     def _with_model(
         self,
@@ -377,28 +296,6 @@ class ChallengeEngine:
 
     def _ms(self, start: float) -> int:
         return round((self.parts.clock() - start) * 1000)
-
-
-def _body(text: str) -> str:
-    """The message without an email's subject line, greeting and sign-off."""
-    lines = text.strip().splitlines()
-    if lines and lines[0].lower().startswith("subject:"):
-        lines = lines[1:]
-    kept = [
-        line
-        for line in lines
-        if not re.match(r"^\s*(hi|hello|hey|dear)\b[^.!?]{0,30}[,:]?\s*$", line, re.IGNORECASE)
-        and not re.match(
-            r"^\s*(thanks|thank you|best|cheers|regards|best regards)[,!.]?\s*$",
-            line,
-            re.IGNORECASE,
-        )
-    ]
-    return "\n".join(kept).strip()
-
-
-def _words(text: str) -> int:
-    return len(_body(text).split())
 
 
 def _lower_first(text: str) -> str:
