@@ -14,12 +14,12 @@ from typing import Any
 
 from coach.challenge.checker import DraftChecker
 from coach.challenge.composer import DraftComposer
+from coach.challenge.model_draft import write_with_model
 from coach.challenge.options import Channel
 from coach.challenge.request import ChallengeInputError, ChallengeRequest, validated
 from coach.challenge.results import DraftReport, DraftResult
 from coach.challenge.script import ChallengeScript, ChannelSpec
 from coach.limits import Limits
-from coach.llm import split_citations
 from coach.parts import CoachParts
 
 
@@ -152,71 +152,30 @@ class ChallengeEngine:
         revision: str | None,
         start: float,
     ) -> DraftResult:
-        from langchain_core.messages import HumanMessage, SystemMessage
-
-        assert self.parts.chat.model is not None
+        """The model's draft if it passes the checks; otherwise the composed one, saying why."""
         spec = self.channels[request.channel]
-        words = request.words or spec.default_words
-        prompt = self.parts.prompts.render(
-            "challenge_draft",
-            situation=request.situation,
-            channel=request.channel,
-            words=str(words),
-            min_words=str(spec.min_words),
-            max_words=str(spec.max_words),
-            tone=request.tone,
-            commitment=request.commitment or "(none given)",
-            principles="\n".join(
-                f'- {pid}: "{self.parts.principles.get(pid).source_quote}"' for pid in ids
-            ),
-            mirror=self.mirror,
-            revision=revision or "(first draft)",
+        written = write_with_model(
+            self.parts, self.checker, request, ids, spec, self.mirror, revision
         )
-        messages: list[Any] = [
-            SystemMessage(self.parts.prompts.render("challenge_system")),
-            HumanMessage(prompt),
-        ]
-        model_passed: bool | None = None
-        try:
-            for attempt in range(2):
-                raw = str(self.parts.chat.model.invoke(messages).content)
-                draft, declared = split_citations(raw)
-                declared = [d for d in declared if d in ids]
-                report = self.check_draft(draft, request.channel, declared) if draft else None
-                ok = report is not None and report.passed and bool(declared)
-                if attempt == 0:
-                    model_passed = ok
-                if ok and report is not None:
-                    return DraftResult(
-                        draft,
-                        tuple(declared),
-                        report,
-                        self.parts.chat.tier,
-                        self.parts.chat.model_name,
-                        self._ms(start),
-                        model_passed=model_passed,
-                        request=request,
-                    )
-                failed = [f.name for f in report.findings if not f.passed] if report else ["empty"]
-                if not declared:
-                    failed.append("no PRINCIPLES line")
-                retry = self.parts.prompts.render(
-                    "challenge_retry",
-                    failures=", ".join(failed),
-                    min_words=str(spec.min_words),
-                    max_words=str(spec.max_words),
-                    mirror=self.mirror,
-                )
-                # The file ends with a line break; the message it replaces never did.
-                messages.append(HumanMessage(retry.rstrip("\n")))
-            notice = "The model's draft did not pass the checks, so the composed draft follows."
-        except Exception as exc:  # the manager still gets a draft
-            notice = (
-                f"The model could not write the draft ({type(exc).__name__}); "
-                "the composed draft follows."
+        if written.report is not None:
+            return DraftResult(
+                written.draft,
+                written.principle_ids,
+                written.report,
+                self.parts.chat.tier,
+                self.parts.chat.model_name,
+                self._ms(start),
+                model_passed=written.model_passed,
+                request=request,
             )
         return self._composed(
-            request, ids, composed, start, model_passed=model_passed, fallback=True, notice=notice
+            request,
+            ids,
+            composed,
+            start,
+            model_passed=written.model_passed,
+            fallback=True,
+            notice=written.notice,
         )
 
     def _ms(self, start: float) -> int:
