@@ -1,15 +1,15 @@
-"""Managers: the Pivot to Leadership challenge for their team, drafted and checked.
+"""Managers: the Pivot to Leadership challenge for their team, drafted, revised and checked.
 
-The scripted composer writes the draft from the principles that fit the team's situation and
-from the manager's own words (their facts and their commitment); an LLM tier writes it with
-prompts/challenge_draft.md and is held to the same checks, falling back to the composed draft.
-`check_draft` runs those checks on any draft, including one the manager wrote.
+`ChallengeEngine` ties the jobs together: it validates the request (`request`), picks the
+principles that fit the team's situation, has the scripted composer write the draft
+(`composer`) and, on a model tier, the model write it under the same checks (`model_draft`),
+falling back to the composed draft; it reads a revision (`revision`) and runs the checks
+(`checker`) on any draft, including one the manager wrote.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from typing import Any
 
 from coach.challenge.checker import DraftChecker
@@ -18,6 +18,7 @@ from coach.challenge.model_draft import write_with_model
 from coach.challenge.options import Channel
 from coach.challenge.request import ChallengeInputError, ChallengeRequest, validated
 from coach.challenge.results import DraftReport, DraftResult
+from coach.challenge.revision import SCRIPTED_REVISIONS, revised
 from coach.challenge.script import ChallengeScript, ChannelSpec
 from coach.limits import Limits
 from coach.parts import CoachParts
@@ -91,33 +92,12 @@ class ChallengeEngine:
         if previous.request is None:
             raise ChallengeInputError("There is no draft to revise yet.")
         request = previous.request
-        text = instruction.strip().lower()
-        if not text:
-            raise ChallengeInputError("Say how to revise it, e.g. shorter, warmer, more direct.")
-        spec = self.channels[request.channel]
-        words = request.words or spec.default_words
-        changed = request
-        if "shorter" in text or "shorten" in text or "briefer" in text:
-            changed = _replace(changed, words=max(spec.min_words, int(words * 0.7)))
-        if "longer" in text:
-            changed = _replace(changed, words=min(spec.max_words, int(words * 1.3)))
-        if "warm" in text or "softer" in text or "friendlier" in text:
-            changed = _replace(changed, tone="warm")
-        if "direct" in text or "blunter" in text or "firmer" in text:
-            changed = _replace(changed, tone="direct")
-        if "email" in text:
-            changed = _replace(changed, channel="email", words=None)
-        if "slack" in text:
-            changed = _replace(changed, channel="slack", words=None)
+        changed = revised(request, instruction, self.channels)
         if self.parts.chat.model is not None:
             return self.draft(changed, revision=instruction)
         result = self.draft(changed)
         if changed == request:
-            return _with_notice(
-                result,
-                "The scripted composer can make a draft shorter, longer, warmer, more direct, "
-                "or switch Slack and email; connect a model for free-text edits.",
-            )
+            return _with_notice(result, SCRIPTED_REVISIONS)
         return result
 
     def compose(self, request: ChallengeRequest, ids: Sequence[str]) -> str:
@@ -180,10 +160,6 @@ class ChallengeEngine:
 
     def _ms(self, start: float) -> int:
         return round((self.parts.clock() - start) * 1000)
-
-
-def _replace(request: ChallengeRequest, **changes: Any) -> ChallengeRequest:
-    return ChallengeRequest(**{**asdict(request), **changes})
 
 
 def _with_notice(result: DraftResult, notice: str) -> DraftResult:
