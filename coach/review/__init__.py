@@ -8,10 +8,12 @@ if TYPE_CHECKING:  # the public names; each loads with its module on first use
     from coach.review.reviewer import (
         Review as Review,
         Reviewer as Reviewer,
-        ReviewInputError as ReviewInputError,
         ReviewRules as ReviewRules,
-        read_transcript as read_transcript,
         to_markdown as to_markdown,
+    )
+    from coach.review.transcript import (
+        ReviewInputError as ReviewInputError,
+        read_transcript as read_transcript,
     )
 
 __all__, __getattr__ = public(__name__, __file__)
