@@ -8,9 +8,9 @@ if TYPE_CHECKING:  # the public names; each loads with its module on first use
     from coach.review.reviewer import (
         Review as Review,
         Reviewer as Reviewer,
-        ReviewRules as ReviewRules,
         to_markdown as to_markdown,
     )
+    from coach.review.rules import ReviewRules as ReviewRules
     from coach.review.transcript import (
         ReviewInputError as ReviewInputError,
         read_transcript as read_transcript,

@@ -10,41 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from coach.behavior import Behavior
-from coach.datafiles import build_from_data_file
 from coach.guards import ReplyContext
 from coach.inert import for_markdown
 from coach.parts import CoachParts
 from coach.principles import PrincipleSet
-from coach.review.transcript import ReviewInputError
+from coach.review.rules import ReviewRules
 from coach.text import normalize_question, questions
 from coach.transcripts import Transcript, TurnRecord
 
 RELEVANT_SIMILARITY = 0.35
-
-
-class _Seller(BaseModel):
-    blame: list[str]
-    ownership: list[str]
-    short_term: list[str]
-    long_term: list[str]
-    strain: list[str]
-
-
-class _Coach(BaseModel):
-    names: dict[str, list[str]]
-
-
-class _ReviewFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    seller: _Seller
-    coach: _Coach
-    max_bytes: int
 
 
 @dataclass(frozen=True)
@@ -146,27 +123,6 @@ class Review:
             "suggestions": [asdict(q) for q in self.suggestions],
             "narrative": self.narrative,
         }
-
-
-class ReviewRules:
-    def __init__(self, spec: _ReviewFile) -> None:
-        def c(items: list[str]) -> list[re.Pattern[str]]:
-            return [re.compile(p, re.IGNORECASE) for p in items]
-
-        self.blame = c(spec.seller.blame)
-        self.ownership = c(spec.seller.ownership)
-        self.short_term = c(spec.seller.short_term)
-        self.long_term = c(spec.seller.long_term)
-        self.strain = c(spec.seller.strain)
-        self.names = {pid: [n.lower() for n in names] for pid, names in spec.coach.names.items()}
-        self.max_bytes = spec.max_bytes
-
-    @classmethod
-    def load(cls, path: Path) -> ReviewRules:
-        return build_from_data_file(path, _ReviewFile, "Review rules", cls, ReviewInputError)
-
-
-# -- the review -----------------------------------------------------------------------------------
 
 
 class Reviewer:
