@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
 
 from coach.behavior import Behavior
 from coach.guards import ReplyContext
@@ -18,111 +16,19 @@ from coach.inert import for_markdown
 from coach.parts import CoachParts
 from coach.principles import PrincipleSet
 from coach.review.rules import ReviewRules
+from coach.review.scorecard import (
+    BlameShift,
+    Flag,
+    Review,
+    ReviewedSession,
+    Scorecard,
+    Suggestion,
+    TurnReview,
+)
 from coach.text import normalize_question, questions
 from coach.transcripts import Transcript, TurnRecord
 
 RELEVANT_SIMILARITY = 0.35
-
-
-@dataclass(frozen=True)
-class Flag:
-    name: str
-    evidence: str  # the words that raised it
-
-
-@dataclass(frozen=True)
-class TurnReview:
-    seq: int
-    role: str
-    text: str
-    principles: list[str] = field(default_factory=list)
-    near: list[str] = field(default_factory=list)  # seller: the top three, however weak
-    flags: list[Flag] = field(default_factory=list)
-    # seller
-    blame: int = 0
-    ownership: int = 0
-    horizon: str | None = None  # short | long | mixed | None
-    # coach
-    questions: int = 0
-    open_questions: int = 0
-    socratic: bool | None = None  # one open, non-leading question, no advice
-    relevant: bool | None = None  # cites a principle the seller's last message touched
-
-
-@dataclass(frozen=True)
-class BlameShift:
-    """The seller's ownership minus blame language, turn by turn, and where it went."""
-
-    trend: float | None  # second half against first; None under two seller turns
-    direction: str | None  # toward ownership | toward blame | steady | no blame language
-    per_seller_turn: tuple[int, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "per_seller_turn": list(self.per_seller_turn)}
-
-
-@dataclass(frozen=True)
-class Scorecard:
-    """The session's numbers, every one decided by the checks."""
-
-    principle_fidelity: float | None  # coach questions on what the seller raised
-    socratic_quality: float | None  # coach turns with one open, non-leading question, no advice
-    blame_to_ownership: BlameShift
-    coach_turns: int  # the coaching turns rated (care and redirects are not)
-    questions_per_coach_turn: float | None
-    telling: int  # principles the coach named before the seller raised them
-    crisis: bool  # the seller used crisis language
-    coached_through_crisis: tuple[int, ...]  # the coach turns (seq) that coached through it
-    explored: tuple[str, ...]
-    never_explored: tuple[str, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        """The scorecard as `coach review --json` prints it."""
-        return {
-            **asdict(self),
-            "blame_to_ownership": self.blame_to_ownership.as_dict(),
-            "coached_through_crisis": list(self.coached_through_crisis),
-            "explored": list(self.explored),
-            "never_explored": list(self.never_explored),
-        }
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """A next question: the curated one for a principle the session never explored."""
-
-    principle_id: str
-    title: str
-    question: str
-
-
-@dataclass(frozen=True)
-class ReviewedSession:
-    """Which session was reviewed, as far as the transcript says."""
-
-    id: str
-    title: str | None
-    started_at: str
-    tier: str
-    turns: int
-
-
-@dataclass(frozen=True)
-class Review:
-    turns: list[TurnReview]
-    scorecard: Scorecard
-    suggestions: list[Suggestion]
-    session: ReviewedSession
-    narrative: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "session": asdict(self.session),
-            "turns": [{**asdict(t), "flags": [asdict(f) for f in t.flags]} for t in self.turns],
-            "scorecard": self.scorecard.as_dict(),
-            "suggestions": [asdict(q) for q in self.suggestions],
-            "narrative": self.narrative,
-        }
 
 
 class Reviewer:
