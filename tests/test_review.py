@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.review.reviewer import Reviewer, to_markdown
+from coach.review.markdown import to_markdown
+from coach.review.reviewer import Reviewer
 from coach.review.rules import ReviewRules
 from coach.review.transcript import ReviewInputError, read_transcript
 from coach.settings import DATA_DIR

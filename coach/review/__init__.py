@@ -5,7 +5,8 @@ from typing import TYPE_CHECKING
 from coach.lazy import public
 
 if TYPE_CHECKING:  # the public names; each loads with its module on first use
-    from coach.review.reviewer import Reviewer as Reviewer, to_markdown as to_markdown
+    from coach.review.markdown import to_markdown as to_markdown
+    from coach.review.reviewer import Reviewer as Reviewer
     from coach.review.rules import ReviewRules as ReviewRules
     from coach.review.scorecard import Review as Review
     from coach.review.transcript import (
