@@ -13,12 +13,9 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from coach.challenge.drafting import (
-    ChallengeEngine,
-    ChallengeInputError,
-    ChallengeRequest,
-    ChallengeScript,
-)
+from coach.challenge.drafting import ChallengeEngine
+from coach.challenge.request import ChallengeInputError, ChallengeRequest
+from coach.challenge.script import ChallengeScript
 from coach.llm.tiers import ChatModelChoice, Tier
 from coach.settings import DATA_DIR, Settings
 

@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from coach.challenge.drafting import ChallengeRequest
+from coach.challenge.request import ChallengeRequest
 from coach.cli import main
 from coach.errors import CoachError
 from coach.reflect.dialogue import Message, TurnResult
-from coach.review.reviewer import read_transcript
+from coach.review.transcript import read_transcript
 from coach.settings import SettingsError, load_settings
 from coach.transcripts import SqlTranscriptStore
 from coach.wiring import build_challenge, build_reviewer

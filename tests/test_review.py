@@ -12,13 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from coach.review.reviewer import (
-    Reviewer,
-    ReviewInputError,
-    ReviewRules,
-    read_transcript,
-    to_markdown,
-)
+from coach.review.markdown import to_markdown
+from coach.review.reviewer import Reviewer
+from coach.review.rules import ReviewRules
+from coach.review.transcript import ReviewInputError, read_transcript
 from coach.settings import DATA_DIR
 from coach.transcripts import SqlTranscriptStore
 from coach.transcripts.export import to_json

@@ -1,183 +1,27 @@
-"""Managers: the Pivot to Leadership challenge for their team, drafted and checked.
+"""Managers: the Pivot to Leadership challenge for their team, drafted, revised and checked.
 
-The scripted composer writes the draft from the principles that fit the team's situation and
-from the manager's own words (their facts and their commitment); an LLM tier writes it with
-prompts/challenge_draft.md and is held to the same checks, falling back to the composed draft.
-`check_draft` runs those checks on any draft, including one the manager wrote.
+`ChallengeEngine` ties the jobs together: it validates the request (`request`), picks the
+principles that fit the team's situation, has the scripted composer write the draft
+(`composer`) and, on a model tier, the model write it under the same checks (`model_draft`),
+falling back to the composed draft; it reads a revision (`revision`) and runs the checks
+(`checker`) on any draft, including one the manager wrote.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from coach.challenge.options import TONES, Channel, Tone
-from coach.datafiles import DataFileError, build_from_data_file
-from coach.errors import CoachError
+from coach.challenge.checker import DraftChecker
+from coach.challenge.composer import DraftComposer
+from coach.challenge.model_draft import write_with_model
+from coach.challenge.options import Channel
+from coach.challenge.request import ChallengeInputError, ChallengeRequest, validated
+from coach.challenge.results import DraftReport, DraftResult
+from coach.challenge.revision import SCRIPTED_REVISIONS, revised
+from coach.challenge.script import ChallengeScript, ChannelSpec
 from coach.limits import Limits
-from coach.llm import Tier, split_citations
 from coach.parts import CoachParts
-from coach.text import first_sentence, is_question, one_line, reply_sentences
-
-
-class ChallengeFileError(DataFileError):
-    """data/challenge.yaml is missing or malformed."""
-
-
-class ChallengeInputError(CoachError, ValueError):
-    """The manager's request cannot be drafted (empty situation, bad length...)."""
-
-
-class ChannelSpec(BaseModel):
-    """How long a message on one channel may be, in words."""
-
-    min_words: int
-    max_words: int
-    default_words: int
-
-
-class _PrincipleLines(BaseModel):
-    situation: str
-    warm: str
-    direct: str
-    short: str
-
-
-class _Opening(BaseModel):
-    facts: str
-    topic: str
-
-
-class _Question(BaseModel):
-    id: str
-    text: str
-
-
-class _Checks(BaseModel):
-    go_first_patterns: list[str]
-    blame_patterns: list[str]
-
-
-class _Email(BaseModel):
-    subject: str
-    greeting: str
-    sign_off: str
-
-
-class _ChallengeFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    questions: list[_Question] = Field(max_length=2)
-    mirror: str
-    channels: dict[Channel, ChannelSpec]
-    openings: dict[Tone, _Opening]
-    fact_patterns: list[str]
-    never_quote_patterns: list[str]
-    turn: dict[Tone, str]
-    principles: dict[str, _PrincipleLines]
-    go_first: dict[str, str]
-    invitation: dict[Channel, str]
-    closings: dict[Tone, str]
-    email: _Email
-    checks: _Checks
-
-
-@dataclass(frozen=True)
-class ChallengeRequest:
-    situation: str
-    channel: Channel = "slack"
-    tone: Tone = "warm"
-    words: int | None = None  # target length; the channel's default when None
-    commitment: str | None = None  # what the manager will do first
-    sacrifice: str | None = None  # what the manager will give up or take on (optional answer)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One check on a draft, with the sentence that decided it."""
-
-    name: str
-    passed: bool
-    detail: str
-    sentence: str = ""
-
-
-@dataclass(frozen=True)
-class PrincipleMatch:
-    id: str
-    title: str
-    quote: str
-    sentence: str  # the draft's sentence that touches it ("" when missed)
-    score: float
-
-
-@dataclass(frozen=True)
-class DraftReport:
-    findings: tuple[Finding, ...]
-    touched: tuple[PrincipleMatch, ...]
-    missed: tuple[str, ...]
-    words: int
-
-    @property
-    def passed(self) -> bool:
-        return all(f.passed for f in self.findings)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "passed": self.passed,
-            "words": self.words,
-            "findings": [asdict(f) for f in self.findings],
-            "touched": [asdict(m) for m in self.touched],
-            "missed": list(self.missed),
-        }
-
-
-@dataclass(frozen=True)
-class DraftResult:
-    draft: str
-    principle_ids: tuple[str, ...]
-    report: DraftReport
-    tier: Tier
-    model: str
-    latency_ms: int
-    model_passed: bool | None = None  # None: no model wrote it
-    fallback: bool = False
-    notice: str | None = None
-    request: ChallengeRequest | None = field(default=None, compare=False)
-
-    def as_json(self) -> dict[str, Any]:
-        """The CLI's `--json`: the draft, the principles it rests on, and the checks."""
-        return {
-            "draft": self.draft,
-            "principle_ids": list(self.principle_ids),
-            "checks": self.report.as_dict(),
-            "tier": self.tier.value,
-            "model": self.model,
-            "model_passed": self.model_passed,
-            "fallback": self.fallback,
-            "notice": self.notice,
-        }
-
-
-class ChallengeScript:
-    """The composer's words and the draft checks, from data/challenge.yaml."""
-
-    def __init__(self, spec: _ChallengeFile) -> None:
-        self.spec = spec
-        flags = re.IGNORECASE
-        self.facts = [re.compile(p, flags) for p in spec.fact_patterns]
-        self.never_quote = [re.compile(p, flags) for p in spec.never_quote_patterns]
-        self.go_first = [re.compile(p, flags) for p in spec.checks.go_first_patterns]
-        self.blame = [re.compile(p, flags) for p in spec.checks.blame_patterns]
-
-    @classmethod
-    def load(cls, path: Path) -> ChallengeScript:
-        return build_from_data_file(path, _ChallengeFile, "Challenge file", cls, ChallengeFileError)
 
 
 class ChallengeEngine:
@@ -193,6 +37,8 @@ class ChallengeEngine:
         self.parts = parts
         self.script = script  # the manager's composer and draft checks, not the seller's
         self.k = k  # principles a draft may rest on
+        self.checker = DraftChecker(parts, script, self.limits)
+        self.composer = DraftComposer(script, parts.principles, self.checker)
 
     @property
     def channels(self) -> Mapping[Channel, ChannelSpec]:
@@ -214,7 +60,7 @@ class ChallengeEngine:
 
     def draft(self, request: ChallengeRequest, revision: str | None = None) -> DraftResult:
         start = self.parts.clock()
-        request = self._validated(request)
+        request = validated(request, self.channels, self.limits)
         ids = self._principles_for(request)
         composed = self.compose(request, ids)
         if self.parts.chat.model is None:
@@ -246,95 +92,17 @@ class ChallengeEngine:
         if previous.request is None:
             raise ChallengeInputError("There is no draft to revise yet.")
         request = previous.request
-        text = instruction.strip().lower()
-        if not text:
-            raise ChallengeInputError("Say how to revise it, e.g. shorter, warmer, more direct.")
-        spec = self.channels[request.channel]
-        words = request.words or spec.default_words
-        changed = request
-        if "shorter" in text or "shorten" in text or "briefer" in text:
-            changed = _replace(changed, words=max(spec.min_words, int(words * 0.7)))
-        if "longer" in text:
-            changed = _replace(changed, words=min(spec.max_words, int(words * 1.3)))
-        if "warm" in text or "softer" in text or "friendlier" in text:
-            changed = _replace(changed, tone="warm")
-        if "direct" in text or "blunter" in text or "firmer" in text:
-            changed = _replace(changed, tone="direct")
-        if "email" in text:
-            changed = _replace(changed, channel="email", words=None)
-        if "slack" in text:
-            changed = _replace(changed, channel="slack", words=None)
+        changed = revised(request, instruction, self.channels)
         if self.parts.chat.model is not None:
             return self.draft(changed, revision=instruction)
         result = self.draft(changed)
         if changed == request:
-            return _with_notice(
-                result,
-                "The scripted composer can make a draft shorter, longer, warmer, more direct, "
-                "or switch Slack and email; connect a model for free-text edits.",
-            )
+            return _with_notice(result, SCRIPTED_REVISIONS)
         return result
 
     def compose(self, request: ChallengeRequest, ids: Sequence[str]) -> str:
-        """The scripted draft: facts, topic, the turn to leadership, principles, the manager
-        going first, the mirror question; the longest version that fits the target length."""
-        spec = self.script.spec
-        target = request.words or spec.channels[request.channel].default_words
-        tone = request.tone
-        facts = self._facts(request.situation)
-        opening = spec.openings[tone]
-        commitment = (request.commitment or "").strip().rstrip(".")
-        # The manager's own commitment says "go first" better than the generic line does.
-        body_ids = [pid for pid in ids if not (commitment and pid == "go-first")] or list(ids)
-        lines_full = [getattr(spec.principles[pid], tone) for pid in body_ids]
-        lines_short = [spec.principles[pid].short for pid in body_ids]
-        meaning = first_sentence(one_line(self.parts.principles.get(ids[0]).meaning))
-        first = (
-            spec.go_first["given"].format(commitment=_lower_first(commitment))
-            if commitment
-            else spec.go_first["missing"]
-        )
-        sacrifice = (request.sacrifice or "").strip().rstrip(".")
-        if sacrifice:
-            first += f" And I'll {_lower_first(_strip_i_will(sacrifice))}."
-        closing = spec.closings[tone].format(mirror=spec.mirror)
-
-        def version(full: bool, turn: bool, elaborate: bool, invite: bool, n: int) -> list[str]:
-            parts = []
-            if facts:
-                parts.append(opening.facts.format(facts=facts))
-            topic = opening.topic.format(topic=spec.principles[ids[0]].situation)
-            parts.append(f"{topic} {meaning}" if elaborate else topic)
-            if turn:
-                parts.append(spec.turn[tone])
-            parts.append(" ".join((lines_full if full else lines_short)[:n]))
-            parts.append(first)
-            if invite:
-                parts.append(spec.invitation[request.channel])
-            parts.append(closing)
-            if request.channel == "email":
-                parts[0] = _without_salutation(parts[0])
-            return parts
-
-        versions = [
-            version(True, True, True, True, 3),
-            version(True, True, True, False, 3),
-            version(True, True, False, False, 3),
-            version(True, False, False, False, 3),
-            version(True, False, False, False, 2),
-            version(False, False, False, False, 2),
-            version(False, False, False, False, 1),
-        ]
-        floor = spec.channels[request.channel].min_words
-        fitting = [v for v in versions if floor <= _words(" ".join(v)) <= target * 1.15]
-        long_enough = [v for v in versions if _words(" ".join(v)) >= floor]
-        # The longest version that fits the target; if none does, the shortest the channel
-        # still accepts (an email under 90 words reads as a note, not a challenge).
-        chosen = fitting[0] if fitting else (long_enough[-1] if long_enough else versions[0])
-        if request.channel == "email":
-            e = spec.email
-            return "\n\n".join([f"Subject: {e.subject}", e.greeting, *chosen, e.sign_off])
-        return "\n\n".join(chosen)
+        """The scripted draft on `ids`, the principles it rests on."""
+        return self.composer.compose(request, ids)
 
     # -- checking -------------------------------------------------------------------------------
 
@@ -342,89 +110,9 @@ class ChallengeEngine:
         self, text: str, channel: Channel = "slack", declared: Sequence[str] = ()
     ) -> DraftReport:
         """Blame, going first, the closing question, length, principles touched and missed."""
-        body = _body(self.limits.message(text, "The draft"))
-        if not body.strip():
-            raise ChallengeInputError("The draft is empty: paste the message you want checked.")
-        sents = [s for s in reply_sentences(body.replace("\n", " ")) if s.strip()]
-        findings = []
-        blamed = [s for s in sents if self._blames(s)]
-        findings.append(
-            Finding(
-                "no_blame",
-                not blamed,
-                (
-                    f"names a person or team as the cause in {len(blamed)} sentence(s)"
-                    if blamed
-                    else "no one is blamed"
-                ),
-                blamed[0] if blamed else "",
-            )
-        )
-        first = [s for s in sents if any(p.search(s) for p in self.script.go_first)]
-        findings.append(
-            Finding(
-                "author_goes_first",
-                bool(first),
-                "the author commits to going first"
-                if first
-                else "the author does not say what they will do first",
-                first[0] if first else "",
-            )
-        )
-        last = sents[-1] if sents else ""
-        # Unlike the guards, the challenge never counted a closing bracket: "...this week?]" is
-        # not a question here.
-        asking = is_question(last, closers="\"”’')")
-        open_q = self.parts.guards.open_question(last).passed if asking else False
-        findings.append(
-            Finding(
-                "ends_with_question",
-                bool(asking and open_q),
-                "ends with an open question"
-                if asking and open_q
-                else ("ends with a yes/no question" if asking else "does not end with a question"),
-                last,
-            )
-        )
-        n = _words(body)
-        spec = self.channels[channel]
-        findings.append(
-            Finding(
-                "length",
-                spec.min_words <= n <= spec.max_words,
-                f"{n} words; {channel} fits {spec.min_words} to {spec.max_words}",
-            )
-        )
-        touched = self._touched(sents)
-        findings.append(
-            Finding(
-                "cites_principle",
-                bool(touched) and (not declared or bool(set(declared) & {t.id for t in touched})),
-                f"touches {len(touched)} principle(s)" if touched else "touches no principle",
-                touched[0].sentence if touched else "",
-            )
-        )
-        seen = {t.id for t in touched}
-        missed = tuple(pid for pid in self.parts.principles.ids if pid not in seen)
-        return DraftReport(tuple(findings), tuple(touched), missed, n)
+        return self.checker.check(text, channel, declared)
 
     # -- internals ------------------------------------------------------------------------------
-
-    def _validated(self, request: ChallengeRequest) -> ChallengeRequest:
-        if not request.situation or not request.situation.strip():
-            raise ChallengeInputError("Describe your team's situation in a sentence or two first.")
-        self.limits.message(request.situation, "The situation")
-        if request.channel not in self.channels:
-            raise ChallengeInputError("The channel must be slack or email.")
-        if request.tone not in TONES:  # a request is a plain dataclass: nothing checked it yet
-            raise ChallengeInputError("The tone must be warm or direct.")
-        spec = self.channels[request.channel]
-        if request.words is not None and not spec.min_words <= request.words <= spec.max_words:
-            raise ChallengeInputError(
-                f"For {request.channel}, choose between {spec.min_words} and "
-                f"{spec.max_words} words."
-            )
-        return request
 
     def _principles_for(self, request: ChallengeRequest) -> list[str]:
         """Two or three principles that fit the situation (the best, and any close to it)."""
@@ -436,43 +124,6 @@ class ChallengeEngine:
             ids.append("go-first")
         return ids[:3]
 
-    def _facts(self, situation: str) -> str:
-        """The manager's own words that can be quoted: results, numbers, mood; no judgements
-        of people and nothing about the message itself."""
-        clauses = [
-            c.strip(" .;:,!")
-            for c in re.split(r"(?<=[.!?;])\s+|,\s+|\s+-\s+|\s+but\s+", situation)
-            if c.strip()
-        ]
-        keep = [
-            c
-            for c in clauses
-            if any(p.search(c) for p in self.script.facts)
-            and not any(p.search(c) for p in self.script.never_quote)
-            and not self._blames(c)
-            and len(c.split()) <= 14
-        ]
-        return "; ".join(_we(c) for c in keep[:2] if len(c.split()) >= 3)
-
-    def _blames(self, sentence: str) -> bool:
-        return (
-            any(p.search(sentence) for p in self.script.blame)
-            or not self.parts.guards.no_blame(sentence).passed
-        )
-
-    def _touched(self, sents: Sequence[str]) -> list[PrincipleMatch]:
-        best: dict[str, PrincipleMatch] = {}
-        for s in sents:
-            if len(s.split()) < 4:
-                continue
-            for h in self.parts.retriever.retrieve(s, k=2):
-                if h.score < self.parts.retriever.relevance_threshold:
-                    continue
-                if h.id not in best or h.score > best[h.id].score:
-                    p = self.parts.principles.get(h.id)
-                    best[h.id] = PrincipleMatch(h.id, p.title, p.source_quote, s, h.score)
-        return sorted(best.values(), key=lambda m: m.score, reverse=True)
-
     def _with_model(
         self,
         request: ChallengeRequest,
@@ -481,130 +132,34 @@ class ChallengeEngine:
         revision: str | None,
         start: float,
     ) -> DraftResult:
-        from langchain_core.messages import HumanMessage, SystemMessage
-
-        assert self.parts.chat.model is not None
+        """The model's draft if it passes the checks; otherwise the composed one, saying why."""
         spec = self.channels[request.channel]
-        words = request.words or spec.default_words
-        prompt = self.parts.prompts.render(
-            "challenge_draft",
-            situation=request.situation,
-            channel=request.channel,
-            words=str(words),
-            min_words=str(spec.min_words),
-            max_words=str(spec.max_words),
-            tone=request.tone,
-            commitment=request.commitment or "(none given)",
-            principles="\n".join(
-                f'- {pid}: "{self.parts.principles.get(pid).source_quote}"' for pid in ids
-            ),
-            mirror=self.mirror,
-            revision=revision or "(first draft)",
+        written = write_with_model(
+            self.parts, self.checker, request, ids, spec, self.mirror, revision
         )
-        messages: list[Any] = [
-            SystemMessage(self.parts.prompts.render("challenge_system")),
-            HumanMessage(prompt),
-        ]
-        model_passed: bool | None = None
-        try:
-            for attempt in range(2):
-                raw = str(self.parts.chat.model.invoke(messages).content)
-                draft, declared = split_citations(raw)
-                declared = [d for d in declared if d in ids]
-                report = self.check_draft(draft, request.channel, declared) if draft else None
-                ok = report is not None and report.passed and bool(declared)
-                if attempt == 0:
-                    model_passed = ok
-                if ok and report is not None:
-                    return DraftResult(
-                        draft,
-                        tuple(declared),
-                        report,
-                        self.parts.chat.tier,
-                        self.parts.chat.model_name,
-                        self._ms(start),
-                        model_passed=model_passed,
-                        request=request,
-                    )
-                failed = [f.name for f in report.findings if not f.passed] if report else ["empty"]
-                if not declared:
-                    failed.append("no PRINCIPLES line")
-                retry = self.parts.prompts.render(
-                    "challenge_retry",
-                    failures=", ".join(failed),
-                    min_words=str(spec.min_words),
-                    max_words=str(spec.max_words),
-                    mirror=self.mirror,
-                )
-                # The file ends with a line break; the message it replaces never did.
-                messages.append(HumanMessage(retry.rstrip("\n")))
-            notice = "The model's draft did not pass the checks, so the composed draft follows."
-        except Exception as exc:  # the manager still gets a draft
-            notice = (
-                f"The model could not write the draft ({type(exc).__name__}); "
-                "the composed draft follows."
+        if written.report is not None:
+            return DraftResult(
+                written.draft,
+                written.principle_ids,
+                written.report,
+                self.parts.chat.tier,
+                self.parts.chat.model_name,
+                self._ms(start),
+                model_passed=written.model_passed,
+                request=request,
             )
         return self._composed(
-            request, ids, composed, start, model_passed=model_passed, fallback=True, notice=notice
+            request,
+            ids,
+            composed,
+            start,
+            model_passed=written.model_passed,
+            fallback=True,
+            notice=written.notice,
         )
 
     def _ms(self, start: float) -> int:
         return round((self.parts.clock() - start) * 1000)
-
-
-def _body(text: str) -> str:
-    """The message without an email's subject line, greeting and sign-off."""
-    lines = text.strip().splitlines()
-    if lines and lines[0].lower().startswith("subject:"):
-        lines = lines[1:]
-    kept = [
-        line
-        for line in lines
-        if not re.match(r"^\s*(hi|hello|hey|dear)\b[^.!?]{0,30}[,:]?\s*$", line, re.IGNORECASE)
-        and not re.match(
-            r"^\s*(thanks|thank you|best|cheers|regards|best regards)[,!.]?\s*$",
-            line,
-            re.IGNORECASE,
-        )
-    ]
-    return "\n".join(kept).strip()
-
-
-def _words(text: str) -> int:
-    return len(_body(text).split())
-
-
-def _lower_first(text: str) -> str:
-    """Lowercase a sentence's first letter for use mid-sentence, but not "B2B" or "Q3"."""
-    first = text.split(" ", 1)[0]
-    if first[:1].isupper() and first[1:].islower() and first[1:].isalpha():
-        return text[0].lower() + text[1:]
-    return text
-
-
-def _we(clause: str) -> str:
-    """The manager's "team missed Q3" as the message's "we missed Q3"."""
-    clause = re.sub(
-        r"^(the |my |our )?(whole )?(team|reps|aes|sellers|group|crew)\b\s*",
-        "we ",
-        clause,
-        flags=re.IGNORECASE,
-    )
-    return _lower_first(clause)
-
-
-def _without_salutation(text: str) -> str:
-    """An email already says "Hi team," so the first line drops its own "Team, "."""
-    stripped = re.sub(r"^(team|straight talk, team)[,:]\s*", "", text, flags=re.IGNORECASE)
-    return stripped[:1].upper() + stripped[1:] if stripped != text else text
-
-
-def _strip_i_will(text: str) -> str:
-    return re.sub(r"^\s*(i will|i'll|i am going to|i'm going to)\s+", "", text, flags=re.IGNORECASE)
-
-
-def _replace(request: ChallengeRequest, **changes: Any) -> ChallengeRequest:
-    return ChallengeRequest(**{**asdict(request), **changes})
 
 
 def _with_notice(result: DraftResult, notice: str) -> DraftResult:

@@ -5,7 +5,7 @@ draft as the reply, with its principles, its checks and how long it took."""
 from __future__ import annotations
 
 from coach.behavior import Behavior
-from coach.challenge.drafting import DraftResult
+from coach.challenge.results import DraftResult
 from coach.transcripts import TranscriptStore
 
 MODE = "challenge"

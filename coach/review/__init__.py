@@ -5,13 +5,13 @@ from typing import TYPE_CHECKING
 from coach.lazy import public
 
 if TYPE_CHECKING:  # the public names; each loads with its module on first use
-    from coach.review.reviewer import (
-        Review as Review,
-        Reviewer as Reviewer,
+    from coach.review.markdown import to_markdown as to_markdown
+    from coach.review.reviewer import Reviewer as Reviewer
+    from coach.review.rules import ReviewRules as ReviewRules
+    from coach.review.scorecard import Review as Review
+    from coach.review.transcript import (
         ReviewInputError as ReviewInputError,
-        ReviewRules as ReviewRules,
         read_transcript as read_transcript,
-        to_markdown as to_markdown,
     )
 
 __all__, __getattr__ = public(__name__, __file__)

@@ -7,248 +7,26 @@ Text inside a transcript is data: it is matched and quoted, never obeyed.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict
 
 from coach.behavior import Behavior
-from coach.datafiles import build_from_data_file
-from coach.errors import CoachError
 from coach.guards import ReplyContext
-from coach.inert import for_markdown
 from coach.parts import CoachParts
-from coach.principles import PrincipleSet
+from coach.review.rules import ReviewRules
+from coach.review.scorecard import (
+    BlameShift,
+    Flag,
+    Review,
+    ReviewedSession,
+    Scorecard,
+    Suggestion,
+    TurnReview,
+)
 from coach.text import normalize_question, questions
-from coach.transcripts import (
-    SessionRecord,
-    Transcript,
-    TranscriptFormatError,
-    TurnRecord,
-    from_json,
-)
+from coach.transcripts import Transcript, TurnRecord
 
-_SPEAKER = re.compile(
-    r"^\s*\**\s*(seller|user|rep|me|coach|assistant|ai|bot)\s*\**\s*[:>-]\s?(.*)$", re.IGNORECASE
-)
-_SELLER_ROLES = {"seller", "user", "rep", "me"}
 RELEVANT_SIMILARITY = 0.35
-
-
-class ReviewInputError(CoachError, ValueError):
-    """The file cannot be reviewed; the message is one sentence for the user."""
-
-
-class _Seller(BaseModel):
-    blame: list[str]
-    ownership: list[str]
-    short_term: list[str]
-    long_term: list[str]
-    strain: list[str]
-
-
-class _Coach(BaseModel):
-    names: dict[str, list[str]]
-
-
-class _ReviewFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    seller: _Seller
-    coach: _Coach
-    max_bytes: int
-
-
-@dataclass(frozen=True)
-class Flag:
-    name: str
-    evidence: str  # the words that raised it
-
-
-@dataclass(frozen=True)
-class TurnReview:
-    seq: int
-    role: str
-    text: str
-    principles: list[str] = field(default_factory=list)
-    near: list[str] = field(default_factory=list)  # seller: the top three, however weak
-    flags: list[Flag] = field(default_factory=list)
-    # seller
-    blame: int = 0
-    ownership: int = 0
-    horizon: str | None = None  # short | long | mixed | None
-    # coach
-    questions: int = 0
-    open_questions: int = 0
-    socratic: bool | None = None  # one open, non-leading question, no advice
-    relevant: bool | None = None  # cites a principle the seller's last message touched
-
-
-@dataclass(frozen=True)
-class BlameShift:
-    """The seller's ownership minus blame language, turn by turn, and where it went."""
-
-    trend: float | None  # second half against first; None under two seller turns
-    direction: str | None  # toward ownership | toward blame | steady | no blame language
-    per_seller_turn: tuple[int, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "per_seller_turn": list(self.per_seller_turn)}
-
-
-@dataclass(frozen=True)
-class Scorecard:
-    """The session's numbers, every one decided by the checks."""
-
-    principle_fidelity: float | None  # coach questions on what the seller raised
-    socratic_quality: float | None  # coach turns with one open, non-leading question, no advice
-    blame_to_ownership: BlameShift
-    coach_turns: int  # the coaching turns rated (care and redirects are not)
-    questions_per_coach_turn: float | None
-    telling: int  # principles the coach named before the seller raised them
-    crisis: bool  # the seller used crisis language
-    coached_through_crisis: tuple[int, ...]  # the coach turns (seq) that coached through it
-    explored: tuple[str, ...]
-    never_explored: tuple[str, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        """The scorecard as `coach review --json` prints it."""
-        return {
-            **asdict(self),
-            "blame_to_ownership": self.blame_to_ownership.as_dict(),
-            "coached_through_crisis": list(self.coached_through_crisis),
-            "explored": list(self.explored),
-            "never_explored": list(self.never_explored),
-        }
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """A next question: the curated one for a principle the session never explored."""
-
-    principle_id: str
-    title: str
-    question: str
-
-
-@dataclass(frozen=True)
-class ReviewedSession:
-    """Which session was reviewed, as far as the transcript says."""
-
-    id: str
-    title: str | None
-    started_at: str
-    tier: str
-    turns: int
-
-
-@dataclass(frozen=True)
-class Review:
-    turns: list[TurnReview]
-    scorecard: Scorecard
-    suggestions: list[Suggestion]
-    session: ReviewedSession
-    narrative: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "session": asdict(self.session),
-            "turns": [{**asdict(t), "flags": [asdict(f) for f in t.flags]} for t in self.turns],
-            "scorecard": self.scorecard.as_dict(),
-            "suggestions": [asdict(q) for q in self.suggestions],
-            "narrative": self.narrative,
-        }
-
-
-class ReviewRules:
-    def __init__(self, spec: _ReviewFile) -> None:
-        def c(items: list[str]) -> list[re.Pattern[str]]:
-            return [re.compile(p, re.IGNORECASE) for p in items]
-
-        self.blame = c(spec.seller.blame)
-        self.ownership = c(spec.seller.ownership)
-        self.short_term = c(spec.seller.short_term)
-        self.long_term = c(spec.seller.long_term)
-        self.strain = c(spec.seller.strain)
-        self.names = {pid: [n.lower() for n in names] for pid, names in spec.coach.names.items()}
-        self.max_bytes = spec.max_bytes
-
-    @classmethod
-    def load(cls, path: Path) -> ReviewRules:
-        return build_from_data_file(path, _ReviewFile, "Review rules", cls, ReviewInputError)
-
-
-# -- reading transcripts --------------------------------------------------------------------------
-
-
-def read_transcript(data: bytes, name: str = "the file", max_bytes: int = 1_000_000) -> Transcript:
-    """A transcript from an upload or a file: the app's JSON export, or plain text with speaker
-    prefixes. Anything else gets one sentence saying what is wrong and what would work."""
-    if not data or not data.strip():
-        raise ReviewInputError(f"{name} is empty: paste or upload a transcript.")
-    if len(data) > max_bytes:
-        raise ReviewInputError(
-            f"{name} is {len(data) / 1_000_000:.1f} MB; a transcript to review must be under "
-            f"{max_bytes / 1_000_000:.0f} MB. Split it into sessions."
-        )
-    if b"\x00" in data[:4096]:
-        raise ReviewInputError(f"{name} looks like a binary file, not a transcript.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ReviewInputError(
-            f"{name} is not UTF-8 text: save it as UTF-8 and try again."
-        ) from None
-    if text.lstrip().startswith(("{", "[")):
-        try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ReviewInputError(
-                f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}); export it "
-                "again from the app or use plain text with Seller:/Coach: prefixes."
-            ) from None
-        try:
-            return from_json(parsed)
-        except TranscriptFormatError as exc:
-            raise ReviewInputError(str(exc)) from None
-    return parse_text(text, name)
-
-
-def parse_text(text: str, name: str = "the text") -> Transcript:
-    """Plain text: turns start with Seller:/Coach: (or User:/Assistant:), any case."""
-    turns: list[tuple[str, list[str]]] = []
-    for line in text.splitlines():
-        m = _SPEAKER.match(line)
-        if m:
-            role = "user" if m.group(1).lower() in _SELLER_ROLES else "assistant"
-            turns.append((role, [m.group(2).strip()]))
-        elif turns and line.strip():
-            turns[-1][1].append(line.strip())
-    turns = [(role, lines) for role, lines in turns if " ".join(lines).strip()]
-    if not turns:
-        raise ReviewInputError(
-            f"{name} has no turns: start each one with a speaker, e.g. 'Seller:' or 'Coach:'."
-        )
-    records = tuple(
-        TurnRecord(id="", seq=n, role=role, text=" ".join(lines), created_at="")
-        for n, (role, lines) in enumerate(turns, 1)
-    )
-    session = SessionRecord(
-        id="",
-        mode="reflect",
-        started_at="",
-        tier="unknown",
-        model="unknown",
-        title=" ".join(records[0].text.split()[:8]),
-        turn_count=len(records),
-    )
-    return Transcript(session, records)
-
-
-# -- the review -----------------------------------------------------------------------------------
 
 
 class Reviewer:
@@ -463,64 +241,6 @@ class Reviewer:
             q = p.questions_for("explore")[0]
             out.append(Suggestion(pid, p.title, q.text))
         return out
-
-
-def to_markdown(review: Review, principles: PrincipleSet) -> str:
-    s = review.scorecard
-    trend = s.blame_to_ownership
-    title = for_markdown(str(review.session.title or "transcript"))
-
-    def pct(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:.0%}"
-
-    lines = [
-        f"# Review: {title}",
-        "",
-        "## Scorecard",
-        "",
-        "| measure | value |",
-        "| --- | --- |",
-        "| Principle fidelity (questions on what the seller raised) | "
-        f"{pct(s.principle_fidelity)} |",
-        "| Socratic quality (one open, non-leading question, no advice) | "
-        f"{pct(s.socratic_quality)} |",
-        f"| Blame to ownership | {trend.direction or 'n/a'} ({trend.trend}) |",
-        f"| Questions per coach turn | {s.questions_per_coach_turn} |",
-        f"| Principles named before the seller raised them | {s.telling} |",
-        "",
-        "Explored: " + (", ".join(principles.get(p).title for p in s.explored) or "none"),
-        "",
-        "Never explored: "
-        + (", ".join(principles.get(p).title for p in s.never_explored) or "none"),
-        "",
-    ]
-    if s.crisis:
-        lines += ["**The seller used crisis language in this session: check on them first.**", ""]
-    for seq in s.coached_through_crisis:
-        turn = next(t for t in review.turns if t.seq == seq)
-        said = for_markdown(turn.text)
-        lines += [f"**The coach coached through it at turn {seq}:** \u201c{said}\u201d", ""]
-    lines += ["## Turn by turn", ""]
-    for t in review.turns:
-        who = "Seller" if t.role == "seller" else "Coach"
-        lines.append(f"**{t.seq}. {who}:** {for_markdown(t.text)}")
-        if t.principles:
-            lines.append(f"- principles: {', '.join(t.principles)}")
-        for f in t.flags:
-            lines.append(f"- {f.name.replace('_', ' ')}: \u201c{for_markdown(f.evidence)}\u201d")
-        lines.append("")
-    if review.suggestions:
-        lines += ["## Suggested next questions", ""]
-        lines += [f"- *{q.title}*: {for_markdown(q.question)}" for q in review.suggestions]
-        lines.append("")
-    if review.narrative:
-        lines += [
-            "## Narrative (written by a language model; the numbers above are not)",
-            "",
-            review.narrative,
-            "",
-        ]
-    return "\n".join(lines)
 
 
 def _matches(patterns: Sequence[re.Pattern[str]], text: str) -> list[str]:
