@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field
+from typing import Any
 
 from coach.behavior import Behavior
-from coach.cases import Case, CaseFileError, load_cases
+from coach.cases import Case
 from coach.challenge import CHANNELS, TONES, ChallengeEngine, ChallengeRequest
-from coach.datafiles import jsonl_rows, load_data_file
-from coach.errors import CoachError
+from coach.evaluation.gates import Gate, Metric, TierRun
 from coach.evaluation.judge import Judge, Ruling, cohens_kappa
+from coach.evaluation.progress import Progress
 from coach.evaluation.scoring import CaseResult, classify, score_turn
 from coach.guards import Guards, calibrate
 from coach.metrics import mean, ndcg_at_k, recall_at_k, reciprocal_rank
@@ -27,144 +22,6 @@ from coach.retrieval import PrincipleRetriever
 from coach.text import normalize_question, questions
 
 TURN_CATEGORIES = ("reflection", "multi_turn", "off_topic", "injection", "crisis")
-
-
-class EvalInputError(CoachError, ValueError):
-    """A dataset, replies file or thresholds file that cannot be used."""
-
-
-@dataclass(frozen=True)
-class Gate:
-    gate: float
-    target: float | None = None
-    critical: bool = False
-
-
-@dataclass
-class Metric:
-    name: str
-    n: int
-    value: float | None
-    gate: Gate | None = None
-    reported_only: bool = False  # a raw-model figure or a judge figure below its kappa bar
-
-    @property
-    def status(self) -> str:
-        if self.value is None or self.gate is None or self.reported_only:
-            return "report"
-        return "PASS" if self.value >= self.gate.gate - 1e-9 else "FAIL"
-
-    @property
-    def below_target(self) -> bool:
-        return bool(
-            self.gate
-            and self.gate.target
-            and self.value is not None
-            and self.value < self.gate.target
-        )
-
-
-@dataclass
-class TierRun:
-    tier: str
-    results: list[CaseResult] = field(default_factory=list)
-    metrics: dict[str, Metric] = field(default_factory=dict)
-    seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def failed_gates(self) -> list[Metric]:
-        return [m for m in self.metrics.values() if m.status == "FAIL"]
-
-
-class _GateSpec(BaseModel):
-    gate: float
-    target: float | None = None
-    critical: bool = False
-
-
-class _DatasetLists(BaseModel):
-    gate: list[str] = Field(default_factory=list)
-    report: list[str] = Field(default_factory=list)
-
-
-class _ThresholdsFile(BaseModel):
-    version: Literal[1]
-    metrics: dict[str, _GateSpec]
-    datasets: _DatasetLists = Field(default_factory=_DatasetLists)
-
-
-def _thresholds_file(path: Path) -> _ThresholdsFile:
-    return load_data_file(path, _ThresholdsFile, "Thresholds file", EvalInputError)
-
-
-def load_thresholds(path: Path) -> dict[str, Gate]:
-    return {
-        name: Gate(spec.gate, spec.target, spec.critical)
-        for name, spec in _thresholds_file(path).metrics.items()
-    }
-
-
-def dataset_lists(path: Path) -> tuple[list[str], list[str]]:
-    """The dataset files that gate, and those that are only reported."""
-    sets = _thresholds_file(path).datasets
-    return list(sets.gate), list(sets.report)
-
-
-def load_datasets(paths: Sequence[Path]) -> list[Case]:
-    cases: list[Case] = []
-    seen: set[str] = set()
-    for path in paths:
-        try:
-            loaded = load_cases(path)
-        except CaseFileError as exc:
-            raise EvalInputError(str(exc)) from None
-        for case in loaded:
-            if case.id in seen:
-                raise EvalInputError(f"{path}: the case id {case.id!r} appears twice.")
-            seen.add(case.id)
-            cases.append(case)
-    if not cases:
-        raise EvalInputError("The datasets hold no cases.")
-    return cases
-
-
-def load_replies(path: Path) -> dict[str, dict[str, Any]]:
-    """Recorded replies: JSONL of {"id", "reply", "principle_ids"}; a bad line names itself."""
-    out: dict[str, dict[str, Any]] = {}
-    for n, row in jsonl_rows(path, "Replies file", EvalInputError):
-        if not isinstance(row.get("id"), str):
-            raise EvalInputError(f'{path}:{n}: each line needs "id", "reply", "principle_ids".')
-        if not isinstance(row.get("reply"), str):
-            raise EvalInputError(f'{path}:{n}: "reply" must be a string.')
-        ids = row.get("principle_ids", [])
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise EvalInputError(f'{path}:{n}: "principle_ids" must be a list of ids.')
-        out[row["id"]] = row
-    return out
-
-
-class Progress:
-    """A progress bar on stderr: redrawn in place on a terminal, a line every 10% elsewhere."""
-
-    def __init__(self, total: int, label: str, stream: Any = None) -> None:
-        self.total, self.label, self.done = max(total, 1), label, 0
-        self.stream = stream or sys.stderr
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.last_decile = -1
-
-    def step(self) -> None:
-        self.done += 1
-        frac = self.done / self.total
-        bar = "#" * int(frac * 30)
-        if self.tty:
-            self.stream.write(f"\r{self.label} [{bar:<30}] {self.done}/{self.total}")
-            if self.done == self.total:
-                self.stream.write("\n")
-            self.stream.flush()
-        elif int(frac * 10) != self.last_decile:
-            self.last_decile = int(frac * 10)
-            self.stream.write(f"{self.label} [{bar:<30}] {self.done}/{self.total}\n")
 
 
 class Evaluator:

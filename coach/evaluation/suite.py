@@ -9,14 +9,14 @@ from typing import Any
 from pydantic import RootModel
 
 from coach.datafiles import load_data_file, read_jsonl
-from coach.evaluation.runner import (
+from coach.evaluation.datasets import (
     EvalInputError,
-    Evaluator,
-    TierRun,
     load_datasets,
     load_replies,
     load_thresholds,
 )
+from coach.evaluation.gates import TierRun
+from coach.evaluation.runner import Evaluator
 from coach.settings import DATA_DIR, PROJECT_ROOT, Settings
 
 CALIBRATION_DIR = PROJECT_ROOT / "evals" / "calibration"
