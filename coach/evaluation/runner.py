@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -11,17 +10,22 @@ from coach.behavior import Behavior
 from coach.cases import Case
 from coach.challenge import CHANNELS, TONES, ChallengeEngine, ChallengeRequest
 from coach.evaluation.gates import Gate, Metric, TierRun
-from coach.evaluation.judge import Judge, Ruling, cohens_kappa
+from coach.evaluation.judge import Judge
+from coach.evaluation.metrics import (
+    MetricSheet,
+    calibration_metrics,
+    check_metrics,
+    judge_metrics,
+    redirect_metrics,
+    retrieval_metrics,
+)
 from coach.evaluation.progress import Progress
-from coach.evaluation.scoring import CaseResult, classify, score_turn
-from coach.guards import Guards, calibrate
-from coach.metrics import mean, ndcg_at_k, recall_at_k, reciprocal_rank
+from coach.evaluation.scoring import TURN_CATEGORIES, CaseResult, classify, score_turn
+from coach.guards import Guards
 from coach.parts import CoachParts
 from coach.reflect import Coach, Message, ReflectionSession
 from coach.retrieval import PrincipleRetriever
 from coach.text import normalize_question, questions
-
-TURN_CATEGORIES = ("reflection", "multi_turn", "off_topic", "injection", "crisis")
 
 
 class Evaluator:
@@ -252,140 +256,12 @@ class Evaluator:
     # -- metrics --------------------------------------------------------------------------------
 
     def _metrics(self, run: TierRun, cases: Sequence[Case], samples: int) -> dict[str, Metric]:
-        metrics: dict[str, Metric] = {}
-
-        def add(
-            name: str,
-            values: Sequence[bool] | Sequence[float],
-            reported_only: bool = False,
-            n: int | None = None,
-        ) -> None:
-            value = mean([float(v) for v in values]) if values else None
-            count = len(values) if n is None else n
-            metrics[name] = Metric(name, count, value, self.thresholds.get(name), reported_only)
-
-        by_metric: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
-        raw: dict[str, list[bool]] = defaultdict(list)
-        for r in run.results:
-            for name, passed in r.checks.items():
-                by_metric[name][r.id].append(passed)
-            for name, passed in r.raw_checks.items():
-                raw[name].append(passed)
-        for name, per_case in sorted(by_metric.items()):
-            gate = self.thresholds.get(name)
-            if gate and gate.critical:
-                # pass^k: a case counts only if it passed on every sample.
-                add(name, [all(v) for v in per_case.values()])
-            else:
-                add(name, [v for values in per_case.values() for v in values])
-        for name, values in sorted(raw.items()):
-            add(f"raw.{name}", values, reported_only=True)
-        if raw:
-            add(
-                "raw.model_passed",
-                [bool(r.model_passed) for r in run.results if r.model_passed is not None],
-                reported_only=True,
-            )
-        self._redirect_metrics(run, add)
+        sheet = MetricSheet(self.thresholds)
+        check_metrics(sheet, run.results)
+        redirect_metrics(sheet, run.results)
         if self.judge is not None:
-            self._judge_metrics(run, cases, add)
+            judge_metrics(sheet, run.results, cases, self.judge, self.calibration)
         if not run.tier.startswith("replies:"):  # recorded replies say nothing about retrieval
-            self._retrieval_metrics(cases, add)
-        self._calibration_metrics(add)
-        return metrics
-
-    def _redirect_metrics(self, run: TierRun, add: Callable[..., None]) -> None:
-        turns = [r for r in run.results if r.category in TURN_CATEGORIES]
-        redirect = Behavior.REDIRECT
-        tp = sum(r.expected == redirect and r.behavior == redirect for r in turns)
-        fp = sum(r.expected != redirect and r.behavior == redirect for r in turns)
-        fn = sum(r.expected == redirect and r.behavior != redirect for r in turns)
-        if tp + fp + fn == 0:
-            return
-        precision = tp / (tp + fp) if tp + fp else 1.0
-        recall = tp / (tp + fn) if tp + fn else 1.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        add("redirect.precision", [precision], n=tp + fp)
-        add("redirect.recall", [recall], n=tp + fn)
-        add("redirect.f1", [f1], n=len(turns))
-
-    def _retrieval_metrics(self, cases: Sequence[Case], add: Callable[..., None]) -> None:
-        reflections = [c for c in cases if c.category == "reflection" and c.gold_principles]
-        r1, r3, rr, nd = [], [], [], []
-        for c in reflections:
-            ids = [
-                h.id
-                for h in self.retriever.retrieve(c.last_user_text, k=len(self.parts.principles.ids))
-            ]
-            r1.append(recall_at_k(ids, c.gold_principles, 1))
-            r3.append(recall_at_k(ids, c.gold_principles, 3))
-            rr.append(reciprocal_rank(ids, c.gold_principles))
-            nd.append(ndcg_at_k(ids, c.gold_principles, 3))
-        if reflections:
-            add("retrieval.recall@1", r1)
-            add("retrieval.recall@3", r3)
-            add("retrieval.mrr", rr)
-            add("retrieval.ndcg@3", nd)
-        off = [
-            c
-            for c in cases
-            if c.category in ("off_topic", "injection")
-            and (c.model_extra or {}).get("kind") != "manipulation"
-        ]
-        if off:
-            add(
-                "retrieval.off_topic_abstention",
-                [
-                    not self.retriever.is_reflection(self.retriever.retrieve(c.last_user_text))
-                    for c in off
-                ],
-            )
-
-    def _judge_metrics(self, run: TierRun, cases: Sequence[Case], add: Callable[..., None]) -> None:
-        """The judge's kappa on the calibration labels, then its verdicts on this run; its
-        verdicts gate only when kappa reaches the bar in the thresholds file."""
-        assert self.judge is not None
-        labels, votes = [], []
-        for row in self.calibration:
-            if row["crisis"] or not row["principle_ids"]:
-                continue
-            v = self.judge.on_principle(row["seller"], row["reply"], row["principle_ids"][0])
-            if v.verdict is not Ruling.ERROR:
-                labels.append(bool(row["labels"]["on_principle"]))
-                votes.append(v.verdict is Ruling.PASSED)
-        kappa = cohens_kappa(labels, votes)
-        bar = self.thresholds.get("judge.kappa_min_to_gate")
-        trusted = kappa is not None and bar is not None and kappa >= bar.gate
-        add("judge.kappa", [kappa] if kappa is not None else [], reported_only=True, n=len(labels))
-        by_id = {c.id: c for c in cases}
-        verdicts, errors = [], 0
-        for r in run.results:
-            if r.behavior != Behavior.SOCRATIC or not r.principle_ids or r.id not in by_id:
-                continue
-            v = self.judge.on_principle(by_id[r.id].last_user_text, r.reply, r.principle_ids[0])
-            if v.verdict is Ruling.ERROR:
-                errors += 1
-                continue
-            verdicts.append(v.verdict is Ruling.PASSED)
-            if v.verdict is Ruling.FAILED:
-                r.failures.append(
-                    {"metric": "judge.on_principle", "reason": "judge", "evidence": v.evidence}
-                )
-        add("judge.on_principle", verdicts, reported_only=not trusted)
-        add("judge.errors", [float(errors)], reported_only=True, n=errors + len(verdicts))
-
-    def _calibration_metrics(self, add: Callable[..., None]) -> None:
-        """Precision and recall of every check on the hand-labelled replies."""
-        if not self.calibration:
-            return
-        quality = calibrate(self.guards, self.calibration)
-        for q in quality:
-            add(
-                f"calibration.{q.check}.precision", [q.precision], reported_only=True, n=q.tp + q.fp
-            )
-            add(f"calibration.{q.check}.recall", [q.recall], reported_only=True, n=q.tp + q.fn)
-        precisions = [q.precision for q in quality]
-        recalls = [q.recall for q in quality]
-        n = len(self.calibration)
-        add("calibration.precision_min", [min(precisions)], n=n)
-        add("calibration.recall_min", [min(recalls)], n=n)
+            retrieval_metrics(sheet, cases, self.retriever, len(self.parts.principles.ids))
+        calibration_metrics(sheet, self.guards, self.calibration)
+        return sheet.metrics
