@@ -1,5 +1,6 @@
-"""The files a run reads: the datasets, the thresholds file (gates and dataset lists) and
-recorded replies, each checked with the file and line named in every error."""
+"""The files a run reads: the datasets, the thresholds file (gates and dataset lists),
+recorded replies, the simulated sellers and the hand-labelled calibration replies, each
+checked with the file (and line) named in every error."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, RootModel
 
 from coach.cases import Case, CaseFileError, load_cases
-from coach.datafiles import jsonl_rows, load_data_file
+from coach.datafiles import jsonl_rows, load_data_file, read_jsonl
 from coach.errors import CoachError
 from coach.evaluation.gates import Gate
+from coach.settings import DATA_DIR, PROJECT_ROOT
+
+CALIBRATION_DIR = PROJECT_ROOT / "evals" / "calibration"
 
 
 class EvalInputError(CoachError, ValueError):
@@ -84,3 +88,20 @@ def load_replies(path: Path) -> dict[str, dict[str, Any]]:
             raise EvalInputError(f'{path}:{n}: "principle_ids" must be a list of ids.')
         out[row["id"]] = row
     return out
+
+
+class _Personas(RootModel[list[dict[str, Any]]]):
+    """The simulated sellers, as the evaluator reads them (id, turns, gold_principles)."""
+
+
+def load_personas() -> list[dict[str, Any]]:
+    return load_data_file(
+        DATA_DIR / "personas.yaml", _Personas, "Personas file", EvalInputError
+    ).root
+
+
+def load_calibration(folder: Path = CALIBRATION_DIR) -> list[dict[str, Any]]:
+    rows = []
+    for path in sorted(folder.glob("*.jsonl")):
+        rows += read_jsonl(path, "Calibration file", EvalInputError)
+    return rows
