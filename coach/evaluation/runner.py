@@ -1,4 +1,4 @@
-"""Running the suite: datasets x tiers x samples, then metrics and gates."""
+"""The Evaluator: one tier's run, every case for every sample, then its metrics and gates."""
 
 from __future__ import annotations
 
