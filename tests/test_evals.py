@@ -12,8 +12,8 @@ from xml.etree import ElementTree as ET
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
+from coach.evaluation.gates import Gate, Metric, TierRun
 from coach.evaluation.judge import JUDGE_ERROR, Judge, cohens_kappa
-from coach.evaluation.runner import Gate, Metric, TierRun
 from coach.evaluation.scoring import CaseResult
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from coach.lazy import public
 
 if TYPE_CHECKING:  # the public names; each loads with its module on first use
+    from coach.evaluation.datasets import (
+        dataset_lists as dataset_lists,
+    )
     from coach.evaluation.listening import (
         load_sessions as load_sessions,
         run_listening as run_listening,
@@ -19,9 +22,6 @@ if TYPE_CHECKING:  # the public names; each loads with its module on first use
         write_json as write_json,
         write_jsonl as write_jsonl,
         write_junit as write_junit,
-    )
-    from coach.evaluation.runner import (
-        dataset_lists as dataset_lists,
     )
     from coach.evaluation.suite import (
         build_evaluator as build_evaluator,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from coach.evaluation.runner import Metric, TierRun
+from coach.evaluation.gates import Metric, TierRun
 
 
 def _fmt(m: Metric | None) -> str:

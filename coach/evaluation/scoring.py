@@ -12,6 +12,9 @@ from coach.guards import CHECKS, Guards, ReplyContext
 # What a case expects and got: a behaviour, or "session" for a simulated seller's whole session.
 Outcome = Behavior | Literal["session"]
 
+# The cases answered as one turn of a reflection (the rest: challenges and simulated sessions).
+TURN_CATEGORIES = ("reflection", "multi_turn", "off_topic", "injection", "crisis")
+
 # The reply-form checks: every guard except grounding and crisis, which are scored on their own.
 FORM_CHECKS = tuple(c for c in CHECKS if c not in ("on_principle", "crisis_safe"))
 

@@ -4,33 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
-from pydantic import RootModel
-
-from coach.datafiles import load_data_file, read_jsonl
-from coach.evaluation.runner import (
+from coach.evaluation.datasets import (
     EvalInputError,
-    Evaluator,
-    TierRun,
+    load_calibration,
     load_datasets,
+    load_personas,
     load_replies,
     load_thresholds,
 )
-from coach.settings import DATA_DIR, PROJECT_ROOT, Settings
-
-CALIBRATION_DIR = PROJECT_ROOT / "evals" / "calibration"
-
-
-class _Personas(RootModel[list[dict[str, Any]]]):
-    """The simulated sellers, as the evaluator reads them (id, turns, gold_principles)."""
-
-
-def load_calibration(folder: Path = CALIBRATION_DIR) -> list[dict[str, Any]]:
-    rows = []
-    for path in sorted(folder.glob("*.jsonl")):
-        rows += read_jsonl(path, "Calibration file", EvalInputError)
-    return rows
+from coach.evaluation.gates import TierRun
+from coach.evaluation.runner import Evaluator
+from coach.settings import Settings
 
 
 def build_evaluator(settings: Settings, thresholds: Path) -> Evaluator:
@@ -39,9 +24,7 @@ def build_evaluator(settings: Settings, thresholds: Path) -> Evaluator:
     from coach.wiring import build_challenge, build_coach, build_parts
 
     parts = build_parts(settings, fast=True)
-    personas = load_data_file(
-        DATA_DIR / "personas.yaml", _Personas, "Personas file", EvalInputError
-    ).root
+    personas = load_personas()
     return Evaluator(
         parts,
         build_coach(settings, parts),
