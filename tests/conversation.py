@@ -4,7 +4,8 @@ would in the app."""
 
 from __future__ import annotations
 
-from coach.reflect.dialogue import Coach, Message, TurnResult
+from coach.reflect.dialogue import Coach
+from coach.reflect.results import Message, TurnResult
 from coach.reflect.session import ReflectionSession
 
 

@@ -14,7 +14,9 @@ from langchain_core.language_models.fake_chat_models import (
 )
 from langchain_core.messages import AIMessage
 
-from coach.reflect.dialogue import Behavior, Message, TurnResult, parse_reply
+from coach.behavior import Behavior
+from coach.reflect.model_reply import parse_reply
+from coach.reflect.results import Message, TurnResult
 from coach.text.sentences import questions
 
 BLAME = [Message("user", "I told my VP the deal slipped because the product team shipped late.")]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from coach.reflect.dialogue import Behavior, EmptyMessage, Message
+from coach.behavior import Behavior
+from coach.reflect.results import EmptyMessage, Message
 from coach.text.sentences import normalize_question, questions
 from tests.conversation import converse
 
@@ -223,7 +224,8 @@ PASSIVE = (
 
 
 def test_concern_gets_a_plain_check_in_then_a_no_returns_gently(make_coach) -> None:
-    from coach.reflect.dialogue import Behavior, Message
+    from coach.behavior import Behavior
+    from coach.reflect.results import Message
 
     coach = make_coach()
     first = coach.respond([Message("user", PASSIVE)])
@@ -244,7 +246,8 @@ def test_concern_gets_a_plain_check_in_then_a_no_returns_gently(make_coach) -> N
 
 
 def test_anything_but_a_clear_no_stays_in_support(make_coach) -> None:
-    from coach.reflect.dialogue import CARE, Message
+    from coach.behavior import CARE
+    from coach.reflect.results import Message
 
     coach = make_coach()
     first = coach.respond([Message("user", PASSIVE)])
@@ -258,7 +261,7 @@ def test_anything_but_a_clear_no_stays_in_support(make_coach) -> None:
 
 
 def test_a_yes_is_thanked_and_asked_about_safety_not_asked_again(make_coach) -> None:
-    from coach.reflect.dialogue import Behavior
+    from coach.behavior import Behavior
 
     # Played through before this was fixed: a seller who answered "yes" was asked the same
     # question again, word for word, every turn after.
@@ -275,7 +278,7 @@ def test_a_yes_is_thanked_and_asked_about_safety_not_asked_again(make_coach) -> 
 
 
 def test_an_unclear_answer_is_asked_once_more_then_held_open(make_coach) -> None:
-    from coach.reflect.dialogue import Behavior
+    from coach.behavior import Behavior
 
     coach = make_coach()
     (first, again, held, no), _ = converse(
@@ -288,7 +291,8 @@ def test_an_unclear_answer_is_asked_once_more_then_held_open(make_coach) -> None
 
 
 def test_hidden_characters_are_removed_and_the_seller_is_told(make_coach) -> None:
-    from coach.reflect.dialogue import Behavior, Message
+    from coach.behavior import Behavior
+    from coach.reflect.results import Message
 
     text = "I told my VP the deal slipped because the product team ship\u200bped late."
     result = make_coach().respond([Message("user", text)])

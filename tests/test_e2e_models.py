@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from coach.behavior import Behavior
 from coach.llm.tiers import Tier, build_chat_model
-from coach.reflect.dialogue import Behavior, Message, TurnResult
+from coach.reflect.results import Message, TurnResult
 from coach.settings import Settings
 from tests.servers import free_port, running
 

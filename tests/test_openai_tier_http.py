@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from coach.behavior import Behavior
 from coach.llm.tiers import build_chat_model
-from coach.reflect.dialogue import Behavior, Message
+from coach.reflect.results import Message
 from coach.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI
 

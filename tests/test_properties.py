@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from coach.challenge.drafting import ChallengeRequest
 from coach.cli import main
 from coach.errors import CoachError
-from coach.reflect.dialogue import Message, TurnResult
+from coach.reflect.results import Message, TurnResult
 from coach.review.reviewer import read_transcript
 from coach.settings import SettingsError, load_settings
 from coach.transcripts import SqlTranscriptStore

@@ -9,8 +9,9 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
+from coach.behavior import Behavior
 from coach.limits import InputTooLong, Limits
-from coach.reflect.dialogue import Behavior, EmptyMessage, Message, TurnResult
+from coach.reflect.results import EmptyMessage, Message, TurnResult
 from coach.reflect.session import ReflectionSession, result_of
 from coach.transcripts import SqlTranscriptStore, StoreError
 from coach.transcripts.unavailable import UnavailableStore

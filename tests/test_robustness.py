@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from coach.behavior import Behavior
 from coach.incidents import LOG_NAME, record, sentence
 from coach.inert import for_markdown, for_terminal
 from coach.limits import InputTooLong, Limits, readable
-from coach.reflect.dialogue import Behavior, Message
+from coach.reflect.results import Message
 from coach.retrieval.search import MAX_QUERY_SENTENCES, sentences
 from coach.settings import SettingsError, load_settings
 

@@ -18,13 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import cast
 
 from coach.behavior import CARE, Behavior
-from coach.reflect.dialogue import (
-    Coach,
-    EmptyMessage,
-    Message,
-    Role,
-    TurnResult,
-)
+from coach.reflect.dialogue import Coach
+from coach.reflect.results import EmptyMessage, Message, Role, TurnResult
 from coach.reflect.sessions import ReflectionLog
 from coach.transcripts import SessionNotFound, StoreError, Transcript, TranscriptStore
 

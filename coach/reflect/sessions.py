@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from coach.reflect.dialogue import TurnResult
+from coach.reflect.results import TurnResult
 from coach.transcripts import StoreError, TranscriptStore
 
 
