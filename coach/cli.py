@@ -15,13 +15,14 @@ from coach.inert import for_terminal
 from coach.limits import readable
 from coach.llm import TIER_NAMES
 from coach.settings import PROJECT_ROOT, Settings
+from coach.turns import Turn
 
 DEFAULT_DATASETS = PROJECT_ROOT / "evals" / "datasets"
 DEFAULT_THRESHOLDS = PROJECT_ROOT / "evals" / "thresholds.yaml"
 
 if TYPE_CHECKING:
     from coach.parts import CoachParts
-    from coach.reflect import Message, ReflectionSession
+    from coach.reflect import ReflectionSession
     from coach.transcripts import TranscriptStore
 
 
@@ -100,10 +101,8 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_turns(raw: str) -> list[Message]:
+def _read_turns(raw: str) -> list[Turn]:
     """Parse `{"turns": [{"role", "content"}, ...]}`; one clear sentence when it is wrong."""
-    from coach.reflect import Message
-
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -129,7 +128,7 @@ def _read_turns(raw: str) -> list[Message]:
             raise CliError(f'turn {n} must be {{"role": "user"|"assistant", "content": "..."}}.')
         ids = turn.get("principle_ids") or ()
         out.append(
-            Message(
+            Turn(
                 turn["role"],
                 turn["content"],
                 tuple(str(i) for i in ids) if isinstance(ids, list) else (),

@@ -22,7 +22,7 @@ from coach.evaluation.scoring import CaseResult, classify, score_turn
 from coach.guards import Guards, calibrate
 from coach.metrics import mean, ndcg_at_k, recall_at_k, reciprocal_rank
 from coach.parts import CoachParts
-from coach.reflect import Coach, Message, ReflectionSession
+from coach.reflect import Coach, ReflectionSession
 from coach.retrieval import PrincipleRetriever
 from coach.text import normalize_question, questions
 
@@ -245,8 +245,7 @@ class Evaluator:
         return run
 
     def _live(self, case: Case, tier: str, sample: int) -> CaseResult:
-        messages = [Message(t.role, t.content) for t in case.turns]
-        r = self.coach.respond(messages)
+        r = self.coach.respond(case.turns)
         result = CaseResult(
             tier=tier,
             sample=sample,
@@ -357,7 +356,7 @@ class Evaluator:
             asked += [normalize_question(q) for q in questions(r.reply)]
             explored += [p for p in r.principle_ids if p not in explored]
             toward_a_step = toward_a_step or r.stage == "commit" or r.move == "commitment"
-        transcript = " | ".join(m.content for m in session.messages)  # before the wrap-up
+        transcript = " | ".join(m.text for m in session.messages)  # before the wrap-up
         wrap = session.wrap_up()
         result = CaseResult(
             tier=tier,

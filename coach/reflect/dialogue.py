@@ -33,11 +33,12 @@ from coach.reflect.model_reply import (
     stream_into,
 )
 from coach.reflect.prompting import chat_messages, retry_messages, turn_prompt
-from coach.reflect.results import EmptyMessage, GuardOutcome, Message, TurnResult
+from coach.reflect.results import EmptyMessage, GuardOutcome, TurnResult
 from coach.reflect.scripted import shorten_phrase, stage_for
 from coach.retrieval import Hit
 from coach.safety import Answer, Triage, Verdict
 from coach.text import asks, normalize_question, questions
+from coach.turns import Turn
 from coach.understanding import CONTINUING, Move, Reading
 
 # Principles a turn ranks among: the top few by retrieval, so the session's thread can stay.
@@ -71,7 +72,7 @@ class Coach:
 
     # -- public ---------------------------------------------------------------------------------
 
-    def respond(self, messages: Sequence[Message]) -> TurnResult:
+    def respond(self, messages: Sequence[Turn]) -> TurnResult:
         """The coach's next turn for the last user message."""
         result: TurnResult | None = None
         for event in self.stream(messages):
@@ -80,7 +81,7 @@ class Coach:
         assert result is not None
         return result
 
-    def stream(self, messages: Sequence[Message]) -> Iterator[str | TurnResult]:
+    def stream(self, messages: Sequence[Turn]) -> Iterator[str | TurnResult]:
         """Like `respond`, but yields the model's text as it arrives, then the final result.
 
         The final reply can differ from the streamed text: when the model's reply fails the
@@ -97,7 +98,7 @@ class Coach:
             else:
                 yield event
 
-    def _turn(self, messages: Sequence[Message]) -> Iterator[str | TurnResult | Triage]:
+    def _turn(self, messages: Sequence[Turn]) -> Iterator[str | TurnResult | Triage]:
         start = self.parts.clock()
         latest = self.options.limits.message(_latest_user(messages))
         view = read_session(self.parts, messages[:-1])
@@ -127,7 +128,7 @@ class Coach:
         elif triage.verdict is Verdict.CONCERN:
             yield self._check_in(triage, start)
             return
-        said = {m.content for m in messages if m.role == "assistant"}
+        said = {m.text for m in messages if m.role == "assistant"}
         if not triage.ok and not cleared:
             text = self.parts.safety.rules.redirect_for(triage.verdict, said, triage.says)
             yield self._redirect(triage, text, start)
@@ -203,7 +204,7 @@ class Coach:
             messages, latest, hits, ranked, stage, view, scripted, start, reading
         )
 
-    def wrap_up(self, messages: Sequence[Message], *, _start: float | None = None) -> TurnResult:
+    def wrap_up(self, messages: Sequence[Turn], *, _start: float | None = None) -> TurnResult:
         """A short summary in the seller's words, one commitment, and the mirror question."""
         start = self.parts.clock() if _start is None else _start
         messages = _readable(messages)
@@ -211,7 +212,7 @@ class Coach:
         if view.crisis:
             return self._crisis(Triage(Verdict.OK), view, start)
         seller_texts = [
-            m.content for n, m in enumerate(messages) if m.role == "user" and n not in view.private
+            m.text for n, m in enumerate(messages) if m.role == "user" and n not in view.private
         ]
         readings = self.parts.reader.read_many(seller_texts)
         # Words that bear on a principle: never an excuse filed under "Take ownership".
@@ -252,11 +253,11 @@ class Coach:
 
     # -- steps ----------------------------------------------------------------------------------
 
-    def _query(self, messages: Sequence[Message], latest: str, vague: bool) -> str:
+    def _query(self, messages: Sequence[Turn], latest: str, vague: bool) -> str:
         """The latest message, plus the previous one when the latest is short."""
         if len(latest.split()) >= 12 and not vague:
             return latest
-        earlier = [m.content for m in messages[:-1] if m.role == "user"]
+        earlier = [m.text for m in messages[:-1] if m.role == "user"]
         return f"{earlier[-1]} {latest}" if earlier else latest
 
     def _rank(self, hits: Sequence[Hit], view: SessionView, vague: bool) -> list[str]:
@@ -269,9 +270,9 @@ class Coach:
         first = fresh[0] if fresh else ids[0]
         return [first] + [i for i in ids if i != first]
 
-    def _readings(self, messages: Sequence[Message]) -> list[Reading]:
+    def _readings(self, messages: Sequence[Turn]) -> list[Reading]:
         """The reader's view of the seller's messages, oldest first (the latest last)."""
-        texts = [m.content for m in messages if m.role == "user"][-4:]
+        texts = [m.text for m in messages if m.role == "user"][-4:]
         return self.parts.reader.read_many(texts)
 
     def _scripted(
@@ -393,7 +394,7 @@ class Coach:
 
     def _with_model(
         self,
-        messages: Sequence[Message],
+        messages: Sequence[Turn],
         latest: str,
         hits: Sequence[Hit],
         ranked: Sequence[str],
@@ -649,16 +650,16 @@ class Coach:
         )
 
     def _phrase_for(
-        self, messages: Sequence[Message], pid: str, private: Collection[int] = ()
+        self, messages: Sequence[Turn], pid: str, private: Collection[int] = ()
     ) -> str | None:
         """The seller's words that led to the coach's first question on this principle (never
         words that raised a risk, nor the answer to a check-in)."""
         previous_user: str | None = None
         for n, m in enumerate(messages):
             if m.role == "user":
-                previous_user = None if n in private else m.content
+                previous_user = None if n in private else m.text
             elif previous_user and pid in (
-                m.principle_ids or curated_owners(self.parts.script, questions(m.content))
+                m.principle_ids or curated_owners(self.parts.script, questions(m.text))
             ):
                 if self.parts.script.is_vague(previous_user):
                     continue
@@ -692,8 +693,8 @@ def _in_thread(readings: list[Reading]) -> Reading:
 _NOT_EVIDENCE = (Move.BLAME, Move.PUSHBACK, Move.QUESTION, Move.VAGUE)
 
 
-def _indexes(messages: Sequence[Message], texts: Collection[str]) -> frozenset[int]:
-    return frozenset(n for n, m in enumerate(messages) if m.role == "user" and m.content in texts)
+def _indexes(messages: Sequence[Turn], texts: Collection[str]) -> frozenset[int]:
+    return frozenset(n for n, m in enumerate(messages) if m.role == "user" and m.text in texts)
 
 
 def _commitments_of(readings: Sequence[Reading]) -> list[str]:
@@ -731,15 +732,15 @@ def _question_of(reply: str) -> str:
     return qs[-1] if qs else reply
 
 
-def _readable(messages: Sequence[Message]) -> list[Message]:
+def _readable(messages: Sequence[Turn]) -> list[Turn]:
     """Every message storable and printable: lone surrogates (from JSON) as U+FFFD."""
-    return [replace(m, content=readable(m.content)) for m in messages]
+    return [replace(m, text=readable(m.text)) for m in messages]
 
 
-def _latest_user(messages: Sequence[Message]) -> str:
+def _latest_user(messages: Sequence[Turn]) -> str:
     if not messages or messages[-1].role != "user":
         raise EmptyMessage("There is no message from you to answer yet.")
-    text = messages[-1].content.strip()
+    text = messages[-1].text.strip()
     if not text:
         raise EmptyMessage("Your message is empty: write a few words about your week.")
     return text

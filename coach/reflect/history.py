@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from coach.behavior import CARE, Behavior
 from coach.parts import CoachParts
-from coach.reflect.results import Message
 from coach.reflect.scripted import CoachingScript
 from coach.safety import Verdict
 from coach.text import normalize_question, one_line, questions
+from coach.turns import Turn
 
 _CHECK_IN_TEXT = re.compile(
     r"\b(suicide|ending your life|end your life|kill yourself|hurting yourself)\b[^?]*\?", re.I
@@ -46,7 +46,7 @@ class SessionView:
         return self.coaching_turns > 0
 
 
-def read_session(parts: CoachParts, messages: Sequence[Message]) -> SessionView:
+def read_session(parts: CoachParts, messages: Sequence[Turn]) -> SessionView:
     asked: set[str] = set()
     explored: list[str] = []
     last_focus = None
@@ -57,18 +57,18 @@ def read_session(parts: CoachParts, messages: Sequence[Message]) -> SessionView:
     private: set[int] = set()
     for n, m in enumerate(messages):
         if m.role == "assistant":
-            behavior = m.behavior or _care_by_text(parts, m.content)
+            behavior = m.behavior or _care_by_text(parts, m.text)
             if behavior == Behavior.CRISIS:
                 crisis = True
                 crisis_replies += 1
-                danger_now = danger_now or one_line(m.content) in urgent_texts
+                danger_now = danger_now or one_line(m.text) in urgent_texts
             check_in_open = behavior == Behavior.CHECK_IN
             check_ins = check_ins + 1 if check_in_open else 0
-            for q in questions(m.content):
+            for q in questions(m.text):
                 asked.add(normalize_question(q))
             ids = list(m.principle_ids)
             if not ids and behavior in (None, Behavior.SOCRATIC):
-                ids = _infer_principles(parts, m.content)
+                ids = _infer_principles(parts, m.text)
             ids = [pid for pid in ids if pid in parts.principles]
             if ids and behavior in (None, Behavior.SOCRATIC):
                 coaching_turns += 1
@@ -85,7 +85,7 @@ def read_session(parts: CoachParts, messages: Sequence[Message]) -> SessionView:
                 private.add(n)
             continue
         # A plain transcript does not say how earlier turns were answered: triage them.
-        verdict = parts.safety.triage(m.content).verdict
+        verdict = parts.safety.triage(m.text).verdict
         if verdict.risk:
             private.add(n)
             crisis = crisis or verdict is Verdict.CRISIS
@@ -132,7 +132,7 @@ def _infer_principles(parts: CoachParts, coach_text: str) -> list[str]:
     return [parts.retriever.retrieve(qs[-1], k=1)[0].id]
 
 
-def _answered_with_behavior(messages: Sequence[Message], n: int) -> bool:
+def _answered_with_behavior(messages: Sequence[Turn], n: int) -> bool:
     """Whether the user message at n was answered by an assistant turn that records how."""
     nxt = messages[n + 1] if n + 1 < len(messages) else None
     return nxt is not None and nxt.role == "assistant" and nxt.behavior is not None

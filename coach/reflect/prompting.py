@@ -14,8 +14,8 @@ from coach.guards import GuardReport
 from coach.llm import PromptLibrary
 from coach.principles import PrincipleSet, Stage
 from coach.reflect.model_reply import failures
-from coach.reflect.results import Message
 from coach.text import one_line
+from coach.turns import Turn
 from coach.understanding import Move, Reading
 
 HISTORY_TURNS = 8
@@ -67,13 +67,13 @@ def turn_prompt(
     )
 
 
-def chat_messages(system: str, messages: Sequence[Message], turn: str) -> list[Any]:
+def chat_messages(system: str, messages: Sequence[Turn], turn: str) -> list[Any]:
     """The conversation as real chat turns, the latest one carrying the principles and the
     reading; earlier seller turns are data, trimmed so a pasted page stays small."""
     from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
     earlier: list[Any] = [
-        HumanMessage(trim(m.content)) if m.role == "user" else AIMessage(trim(m.content))
+        HumanMessage(trim(m.text)) if m.role == "user" else AIMessage(trim(m.text))
         for m in messages[:-1][-HISTORY_TURNS:]
     ]
     return [SystemMessage(system), *earlier, HumanMessage(turn)]

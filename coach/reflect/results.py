@@ -1,5 +1,6 @@
-"""What one turn takes and gives back: the messages the coach reads, its result with the
-guards' word on it, and the refusal of a message that is not there.
+"""What one turn gives back: its result with the guards' word on it (and the `Turn` it is
+recorded as), or the refusal of a message that is not there. The turns the coach reads are
+`coach.turns.Turn`s.
 
 A light module (no engine, no model), so the session, the recorder and the pages can name a
 turn's types without loading the dialogue.
@@ -8,26 +9,17 @@ turn's types without loading the dialogue.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from coach.behavior import Behavior, Recorded
+from coach.behavior import Behavior
 from coach.errors import CoachError
 from coach.llm import Tier
 from coach.safety import Verdict
-
-Role = Literal["user", "assistant"]
+from coach.turns import Turn
 
 
 class EmptyMessage(CoachError, ValueError):
     """The seller's message is empty."""
-
-
-@dataclass(frozen=True)
-class Message:
-    role: Role
-    content: str
-    principle_ids: tuple[str, ...] = ()
-    behavior: Recorded | None = None
 
 
 @dataclass(frozen=True)
@@ -71,3 +63,25 @@ class TurnResult:
         out["resources"] = list(self.resources)
         out["retrieved"] = list(self.retrieved)
         return out
+
+    def turn(self) -> Turn:
+        """The coach's turn as it is recorded: the reply, its principles and behaviour, what a
+        review needs of its checks, its time and its notice."""
+        guard = {
+            "model_passed": self.guard.model_passed,
+            "final_passed": self.guard.final_passed,
+            "retried": self.guard.retried,
+            "fallback": self.guard.fallback,
+            "checks": self.guard.checks,
+            "triage": self.triage,
+            "stage": self.stage,
+        }
+        return Turn(
+            "assistant",
+            self.reply,
+            self.principle_ids,
+            self.behavior.value,
+            guard=guard,
+            latency_ms=self.latency_ms,
+            notice=self.notice,
+        )
