@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from coach.reflect import Message
 from coach.settings import Settings
+from coach.turns import Turn
 from coach.wiring import build_coach, build_parts, build_retrieval
 
 BUDGET_S = 1.5
@@ -48,18 +48,18 @@ def main() -> int:
         settings = Settings(data_dir=Path(tmp), tier="scripted")
         stack = build_retrieval(settings)
         coach = build_coach(settings, build_parts(settings, stack))
-        coach.respond([Message("user", "warm up: I lost a deal this week.")])
+        coach.respond([Turn("user", "warm up: I lost a deal this week.")])
         first, next_turn = [], []
         for seed in range(5):
             text = paste(seed)
             stack.encoder.forget()
             start = time.perf_counter()
-            result = coach.respond([Message("user", text)])
+            result = coach.respond([Turn("user", text)])
             first.append(time.perf_counter() - start)
             turns = [
-                Message("user", text),
-                Message("assistant", result.reply, result.principle_ids, result.behavior.value),
-                Message("user", "The discount is what I keep coming back to."),
+                Turn("user", text),
+                result.turn(),
+                Turn("user", "The discount is what I keep coming back to."),
             ]
             start = time.perf_counter()
             coach.respond(turns)

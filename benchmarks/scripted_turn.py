@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from coach.datafiles import read_jsonl
-from coach.reflect import Message
 from coach.settings import PROJECT_ROOT, Settings
+from coach.turns import Turn
 from coach.wiring import build_coach, build_parts, build_retrieval
 
 BUDGET_MS = 100.0
@@ -39,17 +39,17 @@ def main() -> int:
         stack = build_retrieval(settings)
         parts = build_parts(settings, stack)
         coach = build_coach(settings, parts)
-        coach.respond([Message("user", "warm up: a quiet week of discovery calls")])
+        coach.respond([Turn("user", "warm up: a quiet week of discovery calls")])
         times: list[float] = []
         for session in sessions:
             stack.encoder.forget()  # a new session: nothing of it seen yet
-            messages: list[Message] = []
+            messages: list[Turn] = []
             for turn in session["seller_turns"]:
-                messages.append(Message("user", turn["text"]))
+                messages.append(Turn("user", turn["text"]))
                 start = time.perf_counter()
                 r = coach.respond(messages)
                 times.append((time.perf_counter() - start) * 1000)
-                messages.append(Message("assistant", r.reply, r.principle_ids, r.behavior.value))
+                messages.append(r.turn())
     p95 = sorted(times)[int(0.95 * (len(times) - 1))]
     print(
         f"scripted turn: median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms "

@@ -1,14 +1,20 @@
-"""The evals case schema (one JSON object per line) and a loader that names the bad line."""
+"""The evals case schema (one JSON object per line) and a loader that names the bad line.
+
+A case's turns are `coach.turns.Turn`s. The dataset files write a turn as `{"role", "content"}`
+(as chat APIs do); its "content" is the turn's text, and nothing else in it is read.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from coach.behavior import Behavior
 from coach.datafiles import DataFileError, jsonl_models
+from coach.turns import Turn
 
 Category = Literal["reflection", "multi_turn", "off_topic", "injection", "crisis", "challenge"]
 
@@ -17,11 +23,19 @@ class CaseFileError(DataFileError):
     """A dataset file is missing or has a bad line."""
 
 
-class Turn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    role: Literal["user", "assistant"]
-    content: str
+def _dataset_turn(value: object) -> object:
+    """A dataset's `{"role", "content"}` as Turn's fields (other keys are not read); a problem
+    with the "content" is named by that key, as the file has it."""
+    if not isinstance(value, dict):
+        return value
+    if "content" not in value:
+        raise PydanticCustomError("missing", 'Field required: "content"')
+    if not isinstance(value["content"], str):
+        raise PydanticCustomError("string_type", 'Input should be a valid string: "content"')
+    fields = {"text": value["content"]}
+    if "role" in value:
+        fields["role"] = value["role"]
+    return fields
 
 
 class Case(BaseModel):
@@ -30,7 +44,7 @@ class Case(BaseModel):
 
     id: str = Field(min_length=1)
     category: Category
-    turns: list[Turn] = Field(min_length=1)
+    turns: list[Annotated[Turn, BeforeValidator(_dataset_turn)]] = Field(min_length=1)
     gold_principles: list[str] = Field(default_factory=list)
     expected_behavior: Behavior
 
@@ -38,7 +52,7 @@ class Case(BaseModel):
     def last_user_text(self) -> str:
         for turn in reversed(self.turns):
             if turn.role == "user":
-                return turn.content
+                return turn.text
         return ""
 
 

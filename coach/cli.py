@@ -14,13 +14,14 @@ from coach.errors import CoachError
 from coach.inert import for_terminal
 from coach.limits import readable
 from coach.settings import PROJECT_ROOT, TIER_NAMES, Settings, unknown_tier
+from coach.turns import Turn
 
 DEFAULT_DATASETS = PROJECT_ROOT / "evals" / "datasets"
 DEFAULT_THRESHOLDS = PROJECT_ROOT / "evals" / "thresholds.yaml"
 
 if TYPE_CHECKING:
     from coach.parts import CoachParts
-    from coach.reflect import Message, ReflectionSession
+    from coach.reflect import ReflectionSession
     from coach.transcripts import TranscriptStore
 
 
@@ -99,10 +100,8 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_turns(raw: str) -> list[Message]:
+def _read_turns(raw: str) -> list[Turn]:
     """Parse `{"turns": [{"role", "content"}, ...]}`; one clear sentence when it is wrong."""
-    from coach.reflect import Message
-
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -128,7 +127,7 @@ def _read_turns(raw: str) -> list[Message]:
             raise CliError(f'turn {n} must be {{"role": "user"|"assistant", "content": "..."}}.')
         ids = turn.get("principle_ids") or ()
         out.append(
-            Message(
+            Turn(
                 turn["role"],
                 turn["content"],
                 tuple(str(i) for i in ids) if isinstance(ids, list) else (),

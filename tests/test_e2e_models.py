@@ -14,14 +14,16 @@ from pathlib import Path
 
 import pytest
 
+from coach.behavior import Behavior
 from coach.llm.tiers import Tier, build_chat_model
-from coach.reflect.dialogue import Behavior, Message, TurnResult
+from coach.reflect.results import TurnResult
 from coach.settings import Settings
+from coach.turns import Turn
 from tests.servers import free_port, running
 
 pytestmark = pytest.mark.slow
 
-BLAME = [Message("user", "I told my VP the deal slipped because the product team shipped late.")]
+BLAME = [Turn("user", "I told my VP the deal slipped because the product team shipped late.")]
 
 
 @pytest.fixture(scope="module")

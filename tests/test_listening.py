@@ -3,8 +3,8 @@ said, meets a feeling first, stays on the thread and carries the commitment whol
 
 from __future__ import annotations
 
+from coach.behavior import Behavior
 from coach.evaluation.listening import longest_run, takes_up
-from coach.reflect.dialogue import Behavior
 from coach.text.sentences import questions
 from tests.conversation import converse
 

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from coach.behavior import Behavior
 from coach.llm.tiers import build_chat_model
-from coach.reflect.dialogue import Behavior, Message
 from coach.settings import Settings
+from coach.turns import Turn
 from tests.fakes.openai_server import FakeOpenAI
 
-BLAME = [Message("user", "I told my VP the deal slipped because the product team shipped late.")]
+BLAME = [Turn("user", "I told my VP the deal slipped because the product team shipped late.")]
 GOOD = (
     "You told your VP the product team shipped late. Looking at the whole deal, which part "
     "of how it slipped was yours?\nPRINCIPLE: ownership"

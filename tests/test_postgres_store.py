@@ -18,6 +18,7 @@ import pytest
 
 from coach.transcripts import SessionNotFound, SqlTranscriptStore
 from coach.transcripts.export import from_json, to_json
+from coach.turns import Turn
 from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
@@ -67,15 +68,17 @@ def test_migrations_round_trip_and_delete_on_postgres(pg_url: str) -> None:
     store = SqlTranscriptStore(pg_url)
     assert store.schema_version() == 1 and store.migrate() == 1
     sid = store.start_session("reflect", "scripted", "curated")
-    store.add_turn(sid, "user", "I blamed marketing for my miss.")
+    store.add_turn(sid, Turn("user", "I blamed marketing for my miss."))
     store.add_turn(
         sid,
-        "assistant",
-        "Which part of it was yours?",
-        principle_ids=["ownership"],
-        behavior="socratic_question",
-        guard={"final_passed": True},
-        latency_ms=40,
+        Turn(
+            "assistant",
+            "Which part of it was yours?",
+            principle_ids=("ownership",),
+            behavior="socratic_question",
+            guard={"final_passed": True},
+            latency_ms=40,
+        ),
     )
     t = store.get(sid)
     assert [x.seq for x in t.turns] == [1, 2] and t.turns[1].principle_ids == ("ownership",)
@@ -96,7 +99,7 @@ def test_concurrent_writers_on_postgres(pg_url: str) -> None:
     def write(store: SqlTranscriptStore, tag: str) -> None:
         try:
             for i in range(30):
-                store.add_turn(shared, "user", f"{tag}-{i}")
+                store.add_turn(shared, Turn("user", f"{tag}-{i}"))
         except BaseException as exc:
             errors.append(exc)
 

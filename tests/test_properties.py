@@ -23,10 +23,11 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from coach.challenge.request import ChallengeRequest
 from coach.cli import main
 from coach.errors import CoachError
-from coach.reflect.dialogue import Message, TurnResult
+from coach.reflect.results import TurnResult
 from coach.review.transcript import read_transcript
 from coach.settings import SettingsError, load_settings
 from coach.transcripts import SqlTranscriptStore
+from coach.turns import Turn
 from coach.wiring import build_challenge, build_reviewer
 
 FEW = settings(
@@ -67,13 +68,13 @@ def within(bound: float, call: Callable[[], Any]) -> Any:
 @given(history=st.lists(st.one_of(TEXT, PROSE), min_size=1, max_size=4))
 def test_the_coach_answers_anything(make_coach, history: list[str]) -> None:  # type: ignore[no-untyped-def]
     coach = make_coach()
-    turns: list[Message] = []
+    turns: list[Turn] = []
     for n, text in enumerate(history):
-        turns.append(Message("user", text))
+        turns.append(Turn("user", text))
         result = within(BOUND_S, lambda: coach.respond(turns))
         if isinstance(result, TurnResult):
             assert result.reply.strip()
-            turns.append(Message("assistant", result.reply, result.principle_ids))
+            turns.append(Turn("assistant", result.reply, result.principle_ids))
         elif n < len(history) - 1:
             turns.pop()  # an empty message is refused; the seller writes again
 
@@ -231,7 +232,7 @@ def test_nothing_stored_changes_when_input_is_bad(
     settings_.data_dir.mkdir(parents=True, exist_ok=True)
     store = SqlTranscriptStore(f"sqlite:///{settings_.data_dir / 'transcripts.db'}")
     sid = store.start_session("reflect", "scripted", "curated questions")
-    store.add_turn(sid, "user", "I blamed marketing again.")
+    store.add_turn(sid, Turn("user", "I blamed marketing again."))
     before = store.get(sid)
     for argv, stdin in (
         (["transcripts", "delete", ""], b""),

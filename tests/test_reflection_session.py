@@ -9,11 +9,13 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
+from coach.behavior import Behavior
 from coach.limits import InputTooLong, Limits
-from coach.reflect.dialogue import Behavior, EmptyMessage, Message, TurnResult
+from coach.reflect.results import EmptyMessage, TurnResult
 from coach.reflect.session import ReflectionSession, result_of
 from coach.transcripts import SqlTranscriptStore, StoreError
 from coach.transcripts.unavailable import UnavailableStore
+from coach.turns import Turn
 from tests.fakes.stores import RefusingStore
 
 BLAME = "I told my VP the deal slipped because the product team shipped late."
@@ -35,8 +37,8 @@ def test_a_turn_is_kept_as_the_engine_reads_it_and_recorded(coach, store) -> Non
     session = ReflectionSession(coach, store)
     result = session.respond(BLAME)
     assert session.messages == (
-        Message("user", BLAME),
-        Message("assistant", result.reply, result.principle_ids, result.behavior.value),
+        Turn("user", BLAME),
+        Turn("assistant", result.reply, result.principle_ids, result.behavior.value),
     )
     turns = store.get(session.session_id).turns
     assert [t.role for t in turns] == ["user", "assistant"]
@@ -49,13 +51,13 @@ def test_a_turn_is_kept_as_the_engine_reads_it_and_recorded(coach, store) -> Non
 def test_a_conversation_gets_the_same_answers_as_the_engine_given_the_transcript(coach) -> None:  # type: ignore[no-untyped-def]
     # The evals play their sessions through the service: it must not change what they score.
     texts = (BLAME, "honestly I never briefed them", "next week I'll brief them first")
-    transcript: list[Message] = []
+    transcript: list[Turn] = []
     expected = []
     for text in texts:  # by hand, as the evals once did
-        transcript.append(Message("user", text))
+        transcript.append(Turn("user", text))
         r = coach.respond(transcript)
         expected.append(r)
-        transcript.append(Message("assistant", r.reply, r.principle_ids, r.behavior.value))
+        transcript.append(Turn("assistant", r.reply, r.principle_ids, r.behavior.value))
     session = ReflectionSession(coach)
     got = [session.respond(t) for t in texts]
     assert [r.reply for r in got] == [r.reply for r in expected]
@@ -97,7 +99,7 @@ def test_a_model_answer_streams_then_the_result_is_recorded_before_it_arrives(  
     *text, result = events
     assert text and all(isinstance(e, str) for e in text)
     assert isinstance(result, TurnResult) and result.reply.startswith("You told your VP")
-    assert session.messages[-1].content == result.reply
+    assert session.messages[-1].text == result.reply
 
 
 def test_care_replies_carry_the_crisis_resources_and_are_not_rated(coach, store) -> None:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from coach.review.transcript import ReviewInputError, read_transcript
 from coach.settings import DATA_DIR
 from coach.transcripts import SqlTranscriptStore
 from coach.transcripts.export import to_json
+from coach.turns import Turn
 
 SAMPLES = Path(__file__).resolve().parent.parent / "evals" / "review_samples"
 
@@ -92,13 +93,15 @@ def test_the_apps_json_export_is_reviewed_with_its_principle_ids(
 ) -> None:
     store = SqlTranscriptStore(f"sqlite:///{tmp_path / 's.db'}")
     sid = store.start_session("reflect", "scripted", "curated")
-    store.add_turn(sid, "user", "I blamed marketing for my miss in the forecast call.")
+    store.add_turn(sid, Turn("user", "I blamed marketing for my miss in the forecast call."))
     store.add_turn(
         sid,
-        "assistant",
-        "You blamed marketing. Which part of it was yours?",
-        principle_ids=["ownership"],
-        behavior="socratic_question",
+        Turn(
+            "assistant",
+            "You blamed marketing. Which part of it was yours?",
+            principle_ids=("ownership",),
+            behavior="socratic_question",
+        ),
     )
     data = json.dumps(to_json(store.get(sid))).encode()
     review = reviewer.review(read_transcript(data, "export.json"))

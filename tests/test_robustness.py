@@ -13,12 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from coach.behavior import Behavior
 from coach.incidents import LOG_NAME, record, sentence
 from coach.inert import for_markdown, for_terminal
 from coach.limits import InputTooLong, Limits, readable
-from coach.reflect.dialogue import Behavior, Message
 from coach.retrieval.search import MAX_QUERY_SENTENCES, sentences
 from coach.settings import SettingsError, load_settings
+from coach.turns import Turn
 
 EVALS = Path(__file__).resolve().parent.parent / "evals"
 
@@ -55,13 +56,13 @@ def test_a_pasted_page_of_notes_is_answered_and_the_session_goes_on(make_coach) 
     # and broke every later turn of the session.
     coach = make_coach()
     page = notes(120)
-    first = coach.respond([Message("user", page)])
+    first = coach.respond([Turn("user", page)])
     assert first.behavior is Behavior.SOCRATIC and first.reply.endswith("?")
     later = coach.respond(
         [
-            Message("user", page),
-            Message("assistant", first.reply, first.principle_ids, first.behavior.value),
-            Message("user", "The discount is what I keep thinking about."),
+            Turn("user", page),
+            Turn("assistant", first.reply, first.principle_ids, first.behavior.value),
+            Turn("user", "The discount is what I keep thinking about."),
         ]
     )
     assert later.reply.endswith("?")
@@ -77,18 +78,18 @@ def test_a_long_text_is_read_as_a_bounded_number_of_sentences() -> None:
 def test_over_the_limit_is_one_sentence_and_the_coach_does_not_answer(make_coach) -> None:
     coach = make_coach(limits=Limits(message_chars=500))
     with pytest.raises(InputTooLong) as err:
-        coach.respond([Message("user", notes(40))])
+        coach.respond([Turn("user", notes(40))])
     assert "reads up to 500" in str(err.value) and str(err.value).count(".") <= 3
 
 
 def test_a_session_has_a_turn_limit(make_coach) -> None:
     coach = make_coach(limits=Limits(session_turns=2))
     turns = [
-        Message("user", "I lost a deal."),
-        Message("assistant", "What happened?"),
-        Message("user", "I priced too late."),
-        Message("assistant", "What would you change?"),
-        Message("user", "Earlier pricing."),
+        Turn("user", "I lost a deal."),
+        Turn("assistant", "What happened?"),
+        Turn("user", "I priced too late."),
+        Turn("assistant", "What would you change?"),
+        Turn("user", "Earlier pricing."),
     ]
     with pytest.raises(InputTooLong, match="wrap it up and start a new one"):
         coach.respond(turns)

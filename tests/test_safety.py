@@ -38,7 +38,7 @@ def _cases(*names: str) -> list[Case]:
 
 def _verdict(safety, case: Case) -> Verdict:  # type: ignore[no-untyped-def]
     if case.category == "crisis":  # a risk anywhere in the seller's turns marks the session
-        verdicts = [safety.triage(t.content).verdict for t in case.turns if t.role == "user"]
+        verdicts = [safety.triage(t.text).verdict for t in case.turns if t.role == "user"]
         return next((v for v in verdicts if v.risk), verdicts[-1])
     return safety.triage(case.last_user_text).verdict
 

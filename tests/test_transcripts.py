@@ -17,6 +17,7 @@ from coach.settings import Settings
 from coach.transcripts import SessionNotFound, SqlTranscriptStore, open_store
 from coach.transcripts.export import TranscriptFormatError, from_json, to_json, to_markdown
 from coach.transcripts.sqlstore import migrations
+from coach.turns import Turn
 
 
 class Clock:
@@ -37,15 +38,17 @@ def store(tmp_path: Path) -> SqlTranscriptStore:
 
 def _session(store: SqlTranscriptStore) -> str:
     sid = store.start_session("reflect", "scripted", "curated questions")
-    store.add_turn(sid, "user", "I blamed marketing for my miss.")
+    store.add_turn(sid, Turn("user", "I blamed marketing for my miss."))
     store.add_turn(
         sid,
-        "assistant",
-        "You wrote: “I blamed marketing”. Which part of it was yours?",
-        principle_ids=["ownership"],
-        behavior="socratic_question",
-        guard={"final_passed": True, "model_passed": None},
-        latency_ms=42,
+        Turn(
+            "assistant",
+            "You wrote: “I blamed marketing”. Which part of it was yours?",
+            principle_ids=("ownership",),
+            behavior="socratic_question",
+            guard={"final_passed": True, "model_passed": None},
+            latency_ms=42,
+        ),
     )
     return sid
 
@@ -157,7 +160,7 @@ def test_delete_removes_the_session_and_its_turns(store: SqlTranscriptStore, tmp
 
 def test_a_turn_for_an_unknown_session_is_refused(store: SqlTranscriptStore) -> None:
     with pytest.raises(SessionNotFound):
-        store.add_turn("nope", "user", "hello")
+        store.add_turn("nope", Turn("user", "hello"))
 
 
 def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
@@ -171,7 +174,7 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     def write(store: SqlTranscriptStore, sid: str, tag: str) -> None:
         try:
             for i in range(40):
-                store.add_turn(sid, "user" if i % 2 == 0 else "assistant", f"{tag}-{i}")
+                store.add_turn(sid, Turn("user" if i % 2 == 0 else "assistant", f"{tag}-{i}"))
         except BaseException as exc:
             errors.append(exc)
 

@@ -13,8 +13,9 @@ import streamlit as st
 
 from coach.behavior import CARE, Behavior
 from coach.errors import CoachError
-from coach.reflect import EmptyMessage, Message, ReflectionSession, TurnResult, result_of
+from coach.reflect import EmptyMessage, ReflectionSession, TurnResult, result_of
 from coach.transcripts import SessionNotFound, StoreError, to_json, to_markdown
+from coach.turns import Turn
 from views import sidebar
 from views.services import Services, load
 from views.text import label, plain
@@ -102,9 +103,9 @@ def _show(svc: Services, session: ReflectionSession, n: int) -> None:
     message = session.messages[n]
     with st.chat_message(message.role):
         if message.behavior in CARE:
-            _crisis(message.content, session.resources(n))
+            _crisis(message.text, session.resources(n))
             return
-        st.markdown(plain(message.content))
+        st.markdown(plain(message.text))
         if message.role == "assistant":
             _about(svc, message, session.notice(n))
             if session.rateable(n):
@@ -119,7 +120,7 @@ def _crisis(text: str, resources: tuple[str, ...]) -> None:
             st.markdown(f"- {plain(resource)}")
 
 
-def _about(svc: Services, message: Message, notice: str | None) -> None:
+def _about(svc: Services, message: Turn, notice: str | None) -> None:
     """The principle under a coach question, and why it was asked (the exact source words)."""
     if notice:
         st.caption(notice)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from coach.behavior import Behavior
 from coach.challenge.results import DraftResult
 from coach.transcripts import TranscriptStore
+from coach.turns import Turn
 
 MODE = "challenge"
 
@@ -20,16 +21,18 @@ def record_draft(
         return None
     sid = store.start_session(MODE, result.tier.value, result.model)
     ask = result.request.situation + (f"\n\nRevision: {revision}" if revision else "")
-    store.add_turn(sid, "user", ask)
+    store.add_turn(sid, Turn("user", ask))
     store.add_turn(
         sid,
-        "assistant",
-        result.draft,
-        principle_ids=result.principle_ids,
-        behavior=Behavior.DRAFT,
-        guard=result.report.as_dict(),
-        latency_ms=result.latency_ms,
-        notice=result.notice,
+        Turn(
+            "assistant",
+            result.draft,
+            result.principle_ids,
+            Behavior.DRAFT,
+            guard=result.report.as_dict(),
+            latency_ms=result.latency_ms,
+            notice=result.notice,
+        ),
     )
     store.end_session(sid)
     return sid

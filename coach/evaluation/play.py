@@ -10,15 +10,14 @@ from coach.cases import Case
 from coach.challenge import CHANNELS, TONES, ChallengeEngine, ChallengeRequest
 from coach.evaluation.scoring import CaseResult, classify, score_turn
 from coach.guards import Guards
-from coach.reflect import Coach, Message, ReflectionSession
+from coach.reflect import Coach, ReflectionSession
 from coach.retrieval import PrincipleRetriever
 from coach.text import normalize_question, questions
 
 
 def play_turn(case: Case, coach: Coach, guards: Guards, tier: str, sample: int) -> CaseResult:
     """A turn case, answered by the coach as it stands."""
-    messages = [Message(t.role, t.content) for t in case.turns]
-    r = coach.respond(messages)
+    r = coach.respond(case.turns)
     result = CaseResult(
         tier=tier,
         sample=sample,
@@ -141,7 +140,7 @@ def play_session(
         asked += [normalize_question(q) for q in questions(r.reply)]
         explored += [p for p in r.principle_ids if p not in explored]
         toward_a_step = toward_a_step or r.stage == "commit" or r.move == "commitment"
-    transcript = " | ".join(m.content for m in session.messages)  # before the wrap-up
+    transcript = " | ".join(m.text for m in session.messages)  # before the wrap-up
     wrap = session.wrap_up()
     result = CaseResult(
         tier=tier,

@@ -3,113 +3,47 @@
 `Coach` receives everything it uses in a `CoachParts` (principles, retriever, safety triage,
 guards, the scripted coach's words, prompts, the chat model and a clock) and how to behave in a
 `CoachOptions` (limits, timeouts, the canary). It holds no
-per-session state: the session is read from the transcript it is given, so the same engine
-serves the app, `coach chat`, `coach reply` and the evals.
+per-session state: the session is read from the transcript it is given (`history`), so the same
+engine serves the app, `coach chat`, `coach reply` and the evals. What a model tier is sent is
+built in `prompting`, its reply taken in `model_reply`, a failed call explained in
+`model_errors`; the turn's types are in `results`.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
-from coach.behavior import CARE, Behavior, Recorded
-from coach.errors import CoachError
+from coach.behavior import Behavior
 from coach.guards import GuardReport, ReplyContext
 from coach.limits import Limits, readable
-from coach.llm import Tier, citations_start, split_citations
+from coach.llm import Tier, citations_start
 from coach.parts import CoachParts
 from coach.principles import Stage
+from coach.reflect.history import SessionView, curated_owners, read_session
+from coach.reflect.model_errors import describe_error, retry_wait
+from coach.reflect.model_reply import (
+    Progress,
+    attempt_record,
+    failures,
+    parse_reply,
+    stream_into,
+)
+from coach.reflect.prompting import chat_messages, retry_messages, turn_prompt
+from coach.reflect.results import EmptyMessage, GuardOutcome, TurnResult
 from coach.reflect.scripted import shorten_phrase, stage_for
 from coach.retrieval import Hit
 from coach.safety import Answer, Triage, Verdict
-from coach.text import asks, normalize_question, one_line, questions, sentence_ends
+from coach.text import asks, normalize_question, questions
+from coach.turns import Turn
 from coach.understanding import CONTINUING, Move, Reading
 
-Role = Literal["user", "assistant"]
 # Principles a turn ranks among: the top few by retrieval, so the session's thread can stay.
 CANDIDATES = 5
 CLOSE_SCORES = 0.03  # hits this close to the best count as ties: prefer an unexplored one
-
-
-class EmptyMessage(CoachError, ValueError):
-    """The seller's message is empty."""
-
-
-@dataclass(frozen=True)
-class Message:
-    role: Role
-    content: str
-    principle_ids: tuple[str, ...] = ()
-    behavior: Recorded | None = None
-
-
-@dataclass(frozen=True)
-class GuardOutcome:
-    """What the guards said. The model's own result is kept apart from the final one, so a
-    fallback's success is never reported as the model's."""
-
-    model_passed: bool | None  # None when no model wrote the reply (scripted tier, triage)
-    final_passed: bool
-    retried: bool = False
-    fallback: bool = False
-    checks: dict[str, Any] = field(default_factory=dict)  # the reply shown
-    model_checks: list[dict[str, Any]] = field(default_factory=list)  # each model attempt
-
-
-@dataclass(frozen=True)
-class TurnResult:
-    reply: str
-    behavior: Behavior
-    principle_ids: tuple[str, ...]
-    focus_principle: str | None
-    guard: GuardOutcome
-    tier: Tier
-    model: str
-    latency_ms: int
-    notice: str | None = None
-    resources: tuple[str, ...] = ()
-    triage: Verdict = Verdict.OK
-    triage_evidence: str = ""
-    stage: str | None = None
-    evidence: str | None = None  # what the reply takes up from the seller's message
-    move: str | None = None  # the move of the seller's message the reply answers
-    retrieved: tuple[str, ...] = ()  # what retrieval offered this turn, best first
-
-    def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)  # enums as plain strings, as the JSON has always had them
-        out["behavior"] = self.behavior.value
-        out["tier"] = self.tier.value
-        out["triage"] = self.triage.value
-        out["principle_ids"] = list(self.principle_ids)
-        out["resources"] = list(self.resources)
-        out["retrieved"] = list(self.retrieved)
-        return out
-
-
-@dataclass
-class SessionView:
-    """What the transcript says about the session so far."""
-
-    crisis: bool  # acute risk at some point: the rest of the session is support, not coaching
-    asked: set[str]
-    explored: list[str]
-    last_focus: str | None
-    coaching_turns: int
-    seller_turns: int
-    check_in_open: bool = False  # the coach asked plainly about suicide and awaits the answer
-    # Check-in replies in a row at the end: the question is not asked a third time.
-    check_ins: int = 0
-    crisis_replies: int = 0  # so that follow-ups take turns rather than repeat
-    danger_now: bool = False  # the coach has answered danger happening now in this session
-    private: frozenset[int] = frozenset()  # seller turns (by index) never quoted in a summary
-
-    @property
-    def in_conversation(self) -> bool:
-        return self.coaching_turns > 0
 
 
 @dataclass
@@ -138,7 +72,7 @@ class Coach:
 
     # -- public ---------------------------------------------------------------------------------
 
-    def respond(self, messages: Sequence[Message]) -> TurnResult:
+    def respond(self, messages: Sequence[Turn]) -> TurnResult:
         """The coach's next turn for the last user message."""
         result: TurnResult | None = None
         for event in self.stream(messages):
@@ -147,7 +81,7 @@ class Coach:
         assert result is not None
         return result
 
-    def stream(self, messages: Sequence[Message]) -> Iterator[str | TurnResult]:
+    def stream(self, messages: Sequence[Turn]) -> Iterator[str | TurnResult]:
         """Like `respond`, but yields the model's text as it arrives, then the final result.
 
         The final reply can differ from the streamed text: when the model's reply fails the
@@ -164,10 +98,10 @@ class Coach:
             else:
                 yield event
 
-    def _turn(self, messages: Sequence[Message]) -> Iterator[str | TurnResult | Triage]:
+    def _turn(self, messages: Sequence[Turn]) -> Iterator[str | TurnResult | Triage]:
         start = self.parts.clock()
         latest = self.options.limits.message(_latest_user(messages))
-        view = self.read_session(messages[:-1])
+        view = read_session(self.parts, messages[:-1])
         self.options.limits.turns(view.seller_turns + 1)
         # Triage comes before everything, the wrap-up included: "I'm done. Not with the deal.
         # With everything." asks for care, not a summary.
@@ -194,7 +128,7 @@ class Coach:
         elif triage.verdict is Verdict.CONCERN:
             yield self._check_in(triage, start)
             return
-        said = {m.content for m in messages if m.role == "assistant"}
+        said = {m.text for m in messages if m.role == "assistant"}
         if not triage.ok and not cleared:
             text = self.parts.safety.rules.redirect_for(triage.verdict, said, triage.says)
             yield self._redirect(triage, text, start)
@@ -270,15 +204,15 @@ class Coach:
             messages, latest, hits, ranked, stage, view, scripted, start, reading
         )
 
-    def wrap_up(self, messages: Sequence[Message], *, _start: float | None = None) -> TurnResult:
+    def wrap_up(self, messages: Sequence[Turn], *, _start: float | None = None) -> TurnResult:
         """A short summary in the seller's words, one commitment, and the mirror question."""
         start = self.parts.clock() if _start is None else _start
         messages = _readable(messages)
-        view = self.read_session(messages)
+        view = read_session(self.parts, messages)
         if view.crisis:
             return self._crisis(Triage(Verdict.OK), view, start)
         seller_texts = [
-            m.content for n, m in enumerate(messages) if m.role == "user" and n not in view.private
+            m.text for n, m in enumerate(messages) if m.role == "user" and n not in view.private
         ]
         readings = self.parts.reader.read_many(seller_texts)
         # Words that bear on a principle: never an excuse filed under "Take ownership".
@@ -317,99 +251,13 @@ class Coach:
             latency_ms=self._ms(start),
         )
 
-    def read_session(self, messages: Sequence[Message]) -> SessionView:
-        asked: set[str] = set()
-        explored: list[str] = []
-        last_focus = None
-        coaching_turns = 0
-        crisis = check_in_open = danger_now = False
-        check_ins = crisis_replies = 0
-        urgent_texts = self.parts.safety.rules.danger_now_replies
-        private: set[int] = set()
-        for n, m in enumerate(messages):
-            if m.role == "assistant":
-                behavior = m.behavior or self._care_by_text(m.content)
-                if behavior == Behavior.CRISIS:
-                    crisis = True
-                    crisis_replies += 1
-                    danger_now = danger_now or one_line(m.content) in urgent_texts
-                check_in_open = behavior == Behavior.CHECK_IN
-                check_ins = check_ins + 1 if check_in_open else 0
-                for q in questions(m.content):
-                    asked.add(normalize_question(q))
-                ids = list(m.principle_ids)
-                if not ids and behavior in (None, Behavior.SOCRATIC):
-                    ids = self._infer_principles(m.content)
-                ids = [pid for pid in ids if pid in self.parts.principles]
-                if ids and behavior in (None, Behavior.SOCRATIC):
-                    coaching_turns += 1
-                    last_focus = ids[0]
-                    for pid in ids:
-                        if pid not in explored:
-                            explored.append(pid)
-                continue
-            if check_in_open:
-                private.add(n)  # the answer to "are you thinking about suicide?"
-                continue
-            if _answered_with_behavior(messages, n):
-                if messages[n + 1].behavior in CARE:
-                    private.add(n)
-                continue
-            # A plain transcript does not say how earlier turns were answered: triage them.
-            verdict = self.parts.safety.triage(m.content).verdict
-            if verdict.risk:
-                private.add(n)
-                crisis = crisis or verdict is Verdict.CRISIS
-        return SessionView(
-            crisis=crisis,
-            asked=asked,
-            explored=explored,
-            last_focus=last_focus,
-            coaching_turns=coaching_turns,
-            seller_turns=sum(1 for m in messages if m.role == "user"),
-            check_in_open=check_in_open,
-            check_ins=check_ins,
-            crisis_replies=crisis_replies,
-            danger_now=danger_now,
-            private=frozenset(private),
-        )
-
-    def _care_by_text(self, text: str) -> Behavior | None:
-        """A plain transcript's care replies, recognised by the coach's own words, or a
-        check-in by its plain question about suicide."""
-        rules = self.parts.safety.rules
-        said = one_line(text)
-        care = (rules.crisis_reply, rules.check_in_disclosed, *rules.crisis_follow_ups)
-        if said in care or said in rules.danger_now_replies:
-            return Behavior.CRISIS
-        if said in rules.check_in_held or _CHECK_IN_TEXT.search(text):
-            return Behavior.CHECK_IN
-        return None
-
-    def _infer_principles(self, coach_text: str) -> list[str]:
-        """The principle an earlier coach question was about, for transcripts that do not say:
-        a curated question is recognised by its text, any other by retrieval."""
-        qs = questions(coach_text)
-        owners = self._curated_owners(qs)
-        if owners or not qs:
-            return owners
-        return [self.parts.retriever.retrieve(qs[-1], k=1)[0].id]
-
-    def _curated_owners(self, qs: Sequence[str]) -> list[str]:
-        """The principles whose curated questions these are (the coach's own earlier turns)."""
-        return [
-            owner
-            for q in qs
-            if (owner := self.parts.script.question_owner.get(normalize_question(q)))
-        ]
-
     # -- steps ----------------------------------------------------------------------------------
 
-    def _query(self, messages: Sequence[Message], latest: str, vague: bool) -> str:
+    def _query(self, messages: Sequence[Turn], latest: str, vague: bool) -> str:
         """The latest message, plus the previous one when the latest is short."""
         if len(latest.split()) >= 12 and not vague:
             return latest
-        earlier = [m.content for m in messages[:-1] if m.role == "user"]
+        earlier = [m.text for m in messages[:-1] if m.role == "user"]
         return f"{earlier[-1]} {latest}" if earlier else latest
 
     def _rank(self, hits: Sequence[Hit], view: SessionView, vague: bool) -> list[str]:
@@ -422,9 +270,9 @@ class Coach:
         first = fresh[0] if fresh else ids[0]
         return [first] + [i for i in ids if i != first]
 
-    def _readings(self, messages: Sequence[Message]) -> list[Reading]:
+    def _readings(self, messages: Sequence[Turn]) -> list[Reading]:
         """The reader's view of the seller's messages, oldest first (the latest last)."""
-        texts = [m.content for m in messages if m.role == "user"][-4:]
+        texts = [m.text for m in messages if m.role == "user"][-4:]
         return self.parts.reader.read_many(texts)
 
     def _scripted(
@@ -546,7 +394,7 @@ class Coach:
 
     def _with_model(
         self,
-        messages: Sequence[Message],
+        messages: Sequence[Turn],
         latest: str,
         hits: Sequence[Hit],
         ranked: Sequence[str],
@@ -556,34 +404,23 @@ class Coach:
         start: float,
         reading: Reading,
     ) -> Iterator[str | TurnResult]:
-        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-
         model = self.parts.chat.model
         assert model is not None
         retrieved = [h.id for h in hits[:3]]
         if ranked[0] not in retrieved:
             retrieved.insert(0, ranked[0])
         system = self.parts.prompts.render("system", canary=self.options.canary)
-        turn = self.parts.prompts.render(
-            "turn",
-            principles=self._principles_block(retrieved),
-            reading=_reading_block(reading),
-            substance=", ".join(f'"{t}"' for t in reading.substance[:3]) or "what they described",
-            move_hint=_MOVE_HINTS.get(reading.move, ""),
-            # A pasted document is data: it cannot close the delimiters that mark it as such.
-            message=latest.replace("<<<", "‹‹‹").replace(">>>", "›››"),
+        turn = turn_prompt(
+            self.parts.prompts,
+            self.parts.principles,
+            retrieved=retrieved,
+            reading=reading,
+            latest=latest,
             stage=stage,
-            stage_hint=_STAGE_HINTS[stage],
             focus_id=ranked[0],
-            asked="\n".join(f"- {q}" for q in sorted(view.asked)) or "(none yet)",
+            asked=view.asked,
         )
-        # The conversation as real chat turns, the latest one carrying the principles and
-        # the reading; earlier seller turns are data, trimmed so a pasted page stays small.
-        earlier: list[Any] = [
-            HumanMessage(_trim(m.content)) if m.role == "user" else AIMessage(_trim(m.content))
-            for m in messages[:-1][-HISTORY_TURNS:]
-        ]
-        chat: list[Any] = [SystemMessage(system), *earlier, HumanMessage(turn)]
+        chat = chat_messages(system, messages, turn)
         attempts: list[dict[str, Any]] = []
 
         def ctx(ids: Sequence[str]) -> ReplyContext:
@@ -599,11 +436,20 @@ class Coach:
             # The seller waits at most the configured timeout for the whole turn, retries and
             # the guard's second attempt included.
             deadline = start + self.options.model_timeout_s
-            progress = _Progress()
+            progress = Progress()
+            shown_ctx = ctx(())  # what a prefix is checked against
             tries = 0
             while True:
                 try:
-                    yield from self._stream_attempt(model, chat, deadline, progress, ctx(()))
+                    yield from stream_into(
+                        progress,
+                        self._stream(model, chat, deadline - self.parts.clock()),
+                        max_chars=self.options.max_reply_chars,
+                        passes=lambda prefix: (
+                            self.parts.guards.prefix_checks(prefix, shown_ctx).passed
+                        ),
+                        overdue=lambda: self.parts.clock() > deadline,
+                    )
                     break
                 except Exception as exc:
                     wait = self._retry_wait(exc, tries, deadline, progress)
@@ -614,7 +460,7 @@ class Coach:
             raw, shown, blocked = progress.raw, progress.shown, progress.blocked
             reply, ids = parse_reply(raw)
             report = self._check_model(raw, ids, ctx(ids), view)
-            attempts.append(_attempt(raw, report))
+            attempts.append(attempt_record(raw, report))
             if report.passed and not blocked:
                 rest = raw[shown : citations_start(raw)]
                 if rest.strip():
@@ -623,23 +469,14 @@ class Coach:
             retried = False
             if not report.passed:
                 retried = True
-                chat += [
-                    AIMessage(raw),
-                    HumanMessage(
-                        self.parts.prompts.render(
-                            "retry",
-                            failures=_failures(report),
-                            ids=", ".join(retrieved),
-                        )
-                    ),
-                ]
+                chat += retry_messages(self.parts.prompts, raw, report, retrieved)
                 left = deadline - self.parts.clock()
                 if left < 1.0:
                     raise TimeoutError("no time left for a second attempt")
                 raw = str(self._invoke(model, chat, left).content)
                 reply, ids = parse_reply(raw)
                 report = self._check_model(raw, ids, ctx(ids), view)
-                attempts.append(_attempt(raw, report))
+                attempts.append(attempt_record(raw, report))
             if report.passed:
                 focus = ids[0]
                 yield TurnResult(
@@ -662,9 +499,7 @@ class Coach:
                     retrieved=tuple(retrieved),
                 )
                 return
-            notice = self.parts.script.spec.model_guard_notice.format(
-                reason=_failures(report, ", ")
-            )
+            notice = self.parts.script.spec.model_guard_notice.format(reason=failures(report, ", "))
             yield self._finish(
                 scripted,
                 start,
@@ -679,7 +514,7 @@ class Coach:
                 ),
             )
         except Exception as exc:  # a model fault must never leave the seller without a reply
-            reason = _describe_error(exc)
+            reason = describe_error(exc)
             yield self._finish(
                 scripted,
                 start,
@@ -693,31 +528,6 @@ class Coach:
                 ),
             )
 
-    def _stream_attempt(
-        self, model: Any, chat: list[Any], deadline: float, progress: _Progress, ctx: ReplyContext
-    ) -> Iterator[str]:
-        """Stream one reply into `progress`, yielding the whole sentences that pass the checks a
-        prefix can fail (a leak, obeying an injection); the rest waits for the full reply."""
-        progress.raw, progress.blocked = "", False
-        for chunk in self._stream(model, chat, deadline - self.parts.clock()):
-            progress.raw += str(chunk.content)
-            raw = progress.raw
-            if len(raw) > self.options.max_reply_chars:
-                # A coach reply is a sentence and a question; a model that rambles on (a server
-                # that ignores the token cap) has failed, and its retry must not carry pages.
-                progress.raw = raw[: self.options.max_reply_chars]
-                break
-            if not progress.blocked:
-                ready = _shown_until(raw)
-                if ready > progress.shown:
-                    if self.parts.guards.prefix_checks(raw[:ready], ctx).passed:
-                        yield raw[progress.shown : ready]
-                        progress.shown = ready
-                    else:
-                        progress.blocked = True  # read on: the retry needs the whole attempt
-            if self.parts.clock() > deadline:
-                raise TimeoutError("no complete reply in time")
-
     def _stream(self, model: Any, chat: list[Any], left: float) -> Iterator[Any]:
         # The openai tier takes a per-request timeout: what is left of the seller's budget.
         if self.parts.chat.tier is Tier.OPENAI:
@@ -730,23 +540,16 @@ class Coach:
         return model.invoke(chat)
 
     def _retry_wait(
-        self, exc: BaseException, tries: int, deadline: float, progress: _Progress
+        self, exc: BaseException, tries: int, deadline: float, progress: Progress
     ) -> float | None:
-        """Seconds to wait before trying the model again, or None to give up now. A timeout is
-        never tried again (the seller has waited enough); a rate limit or a server error is,
-        once, when nothing has reached the screen and the wait fits the budget."""
+        """Seconds to wait before trying the model again, or None to give up now: once at
+        most (a timeout never), when nothing has reached the screen and the wait fits the
+        budget."""
         if tries >= self.options.model_retries or progress.shown:
             return None
-        names = {cls.__name__ for cls in type(exc).__mro__}
-        if names & {"APITimeoutError", "TimeoutError", "ReadTimeout", "TimeoutException"}:
-            return None
-        status = getattr(exc, "status_code", None)
-        transient = "APIConnectionError" in names or status in (408, 409, 429, 500, 502, 503)
-        if not transient:
-            return None
-        wait = min(_retry_after(exc), RETRY_AFTER_CAP_S)
+        wait = retry_wait(exc)
         # Room for the wait and a reply after it; otherwise the scripted question, now.
-        return wait if self.parts.clock() + wait + 1.0 < deadline else None
+        return wait if wait is not None and self.parts.clock() + wait + 1.0 < deadline else None
 
     def _check_model(
         self, raw: str, ids: Sequence[str], ctx: ReplyContext, view: SessionView
@@ -847,16 +650,16 @@ class Coach:
         )
 
     def _phrase_for(
-        self, messages: Sequence[Message], pid: str, private: Collection[int] = ()
+        self, messages: Sequence[Turn], pid: str, private: Collection[int] = ()
     ) -> str | None:
         """The seller's words that led to the coach's first question on this principle (never
         words that raised a risk, nor the answer to a check-in)."""
         previous_user: str | None = None
         for n, m in enumerate(messages):
             if m.role == "user":
-                previous_user = None if n in private else m.content
+                previous_user = None if n in private else m.text
             elif previous_user and pid in (
-                m.principle_ids or self._curated_owners(questions(m.content))
+                m.principle_ids or curated_owners(self.parts.script, questions(m.text))
             ):
                 if self.parts.script.is_vague(previous_user):
                     continue
@@ -866,34 +669,8 @@ class Coach:
                 return self._quotable(hit, previous_user) if hit else None
         return None
 
-    def _principles_block(self, ids: Sequence[str]) -> str:
-        lines = []
-        for pid in ids:
-            p = self.parts.principles.get(pid)
-            lines.append(f'- id: {p.id}\n  title: {p.title}\n  source: "{p.source_quote}"')
-            lines.append(f"  meaning: {' '.join(p.meaning.split())}")
-        return "\n".join(lines)
-
     def _ms(self, start: float) -> int:
         return round((self.parts.clock() - start) * 1000)
-
-
-_STAGE_HINTS: dict[str, str] = {
-    "explore": "open up what happened and what it meant to them",
-    "deepen": "look underneath: what got in the way, what it cost, what it says",
-    "commit": "invite one concrete next step for the coming week",
-}
-
-
-def parse_reply(raw: str) -> tuple[str, list[str]]:
-    """Split a model reply into the text shown and the principle ids it cites."""
-    text, ids = split_citations(raw)
-    return one_line(text), ids
-
-
-_CHECK_IN_TEXT = re.compile(
-    r"\b(suicide|ending your life|end your life|kill yourself|hurting yourself)\b[^?]*\?", re.I
-)
 
 
 def _in_thread(readings: list[Reading]) -> Reading:
@@ -916,8 +693,8 @@ def _in_thread(readings: list[Reading]) -> Reading:
 _NOT_EVIDENCE = (Move.BLAME, Move.PUSHBACK, Move.QUESTION, Move.VAGUE)
 
 
-def _indexes(messages: Sequence[Message], texts: Collection[str]) -> frozenset[int]:
-    return frozenset(n for n, m in enumerate(messages) if m.role == "user" and m.content in texts)
+def _indexes(messages: Sequence[Turn], texts: Collection[str]) -> frozenset[int]:
+    return frozenset(n for n, m in enumerate(messages) if m.role == "user" and m.text in texts)
 
 
 def _commitments_of(readings: Sequence[Reading]) -> list[str]:
@@ -955,126 +732,15 @@ def _question_of(reply: str) -> str:
     return qs[-1] if qs else reply
 
 
-def _answered_with_behavior(messages: Sequence[Message], n: int) -> bool:
-    """Whether the user message at n was answered by an assistant turn that records how."""
-    nxt = messages[n + 1] if n + 1 < len(messages) else None
-    return nxt is not None and nxt.role == "assistant" and nxt.behavior is not None
-
-
-def _readable(messages: Sequence[Message]) -> list[Message]:
+def _readable(messages: Sequence[Turn]) -> list[Turn]:
     """Every message storable and printable: lone surrogates (from JSON) as U+FFFD."""
-    return [replace(m, content=readable(m.content)) for m in messages]
+    return [replace(m, text=readable(m.text)) for m in messages]
 
 
-def _latest_user(messages: Sequence[Message]) -> str:
+def _latest_user(messages: Sequence[Turn]) -> str:
     if not messages or messages[-1].role != "user":
         raise EmptyMessage("There is no message from you to answer yet.")
-    text = messages[-1].content.strip()
+    text = messages[-1].text.strip()
     if not text:
         raise EmptyMessage("Your message is empty: write a few words about your week.")
     return text
-
-
-HISTORY_TURNS = 8
-HISTORY_CHARS = 600
-
-_MOVE_HINTS: dict[Move, str] = {
-    Move.FEELING: "Acknowledge the feeling first; do not raise leadership before it is met.",
-    Move.INSIGHT: "Stay with the insight and deepen it; do not jump to another principle.",
-    Move.COMMITMENT: "Make the commitment concrete: when, with whom, what might get in the way.",
-    Move.BLAME: "Invite the seller's own part without arguing or blaming anyone.",
-    Move.PUSHBACK: "Roll with it: ask what would make this worth their time.",
-    Move.QUESTION: "Hand it back with care; if asked again, offer the principle as a lens.",
-    Move.VAGUE: "Ask a smaller, concrete question about the same thing.",
-    Move.WIN: "Affirm the win, then ask what they did that made it happen.",
-}
-
-
-def _reading_block(reading: Reading) -> str:
-    lines = [f"- move: {reading.move.value}"]
-    if reading.feelings:
-        felt = ", ".join(f'{f.label} ("{f.words}")' for f in reading.feelings)
-        lines.append(f"- feelings: {felt}")
-    if reading.actors:
-        lines.append("- who acts: " + ", ".join(reading.actors))
-    if reading.commitment:
-        lines.append(f'- commitment: "{reading.commitment}"')
-    lines.append(f"- time: {reading.horizon}")
-    return "\n".join(lines)
-
-
-def _trim(text: str) -> str:
-    text = one_line(text)
-    return text if len(text) <= HISTORY_CHARS else text[: HISTORY_CHARS - 1] + "…"
-
-
-def _failures(report: GuardReport, sep: str = "\n") -> str:
-    return sep.join(f"- {c.name}: {c.evidence}" if sep == "\n" else c.name for c in report.failures)
-
-
-def _attempt(raw: str, report: GuardReport) -> dict[str, Any]:
-    """What is kept of one model attempt: its length and which checks it passed, never its
-    text (a failed attempt can hold a leaked prompt or whatever an injection asked for)."""
-    return {
-        "length": len(raw),
-        "passed": report.passed,
-        "checks": {c.name: {"passed": c.passed} for c in report.checks},
-    }
-
-
-def _shown_until(raw: str) -> int:
-    """The end of the last complete sentence that may be shown before the reply is whole (0
-    when there is none). A coach reply is one paragraph: from the first line break on, the text
-    may be a list or verse, which only the whole reply can tell, so it waits for the end."""
-    end = citations_start(raw)
-    line_break = raw.find("\n", 0, end)
-    if line_break != -1:
-        end = line_break
-    shown = 0
-    for stop in sentence_ends(raw, end):
-        if len(raw[shown:stop].split()) >= 3:  # "1." alone is not a sentence
-            shown = stop
-    return shown
-
-
-# A server's Retry-After is honoured up to this; past it the seller gets the scripted question
-# rather than a wait ("Retry-After: 50" was once waited out in full).
-RETRY_AFTER_CAP_S = 2.0
-
-
-@dataclass
-class _Progress:
-    """One streamed attempt so far: the text, how much of it is on screen, and whether a
-    prefix failed the checks (then nothing more is shown)."""
-
-    raw: str = ""
-    shown: int = 0
-    blocked: bool = False
-
-
-def _retry_after(exc: BaseException) -> float:
-    """The server's Retry-After in seconds (0.5 when it gives none or gives a date)."""
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None) or {}
-    try:
-        return max(0.0, float(headers.get("retry-after", 0.5)))
-    except (TypeError, ValueError):
-        return 0.5
-
-
-def _describe_error(exc: BaseException) -> str:
-    """A short reason for the seller, from the exception's type (never its message, which can
-    echo request details)."""
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if "RateLimitError" in names:
-        return "the model server is rate-limiting requests"
-    if names & {"APITimeoutError", "TimeoutError", "ReadTimeout", "TimeoutException"}:
-        return "it timed out"
-    if names & {"APIConnectionError", "ConnectionError", "ConnectError"}:
-        return "the model server could not be reached"
-    if "APIStatusError" in names:
-        status = getattr(exc, "status_code", None)
-        return f"the model server returned an error (HTTP {status})"
-    if names & {"JSONDecodeError", "APIResponseValidationError", "ValidationError", "ValueError"}:
-        return "its reply could not be read"
-    return f"it failed with {type(exc).__name__}"

@@ -1,11 +1,11 @@
 """One seller's reflection from the first words to the end: the session service.
 
 `ReflectionSession` runs a reflection the same way for the Reflect page, `coach chat` and the
-evals. It keeps the conversation as the engine reads it (`Message`s, oldest first), asks the
-`Coach` for each answer, records every turn through `ReflectionLog` when it has a store, and
-holds the rules that belong to a session rather than to a page: what counts as a message, which
-replies carry the crisis resources, which turns can be rated, which message a reload left
-unanswered, and what is kept when the store cannot be written.
+evals. It keeps the conversation's `Turn`s (oldest first, each with its stored id, notice and
+rating), asks the `Coach` for each answer, records every turn through `ReflectionLog` when it
+has a store, and holds the rules that belong to a session rather than to a page: what counts as
+a message, which replies carry the crisis resources, which turns can be rated, which message a
+reload left unanswered, and what is kept when the store cannot be written.
 
 A turn is never lost to the store: when a write fails the seller is still answered, and
 `unsaved` says why that turn is not saved. A write that is a step of its own (`end`, `rate`)
@@ -14,19 +14,15 @@ raises `StoreError` instead, since there is nothing left to carry on with.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from typing import cast
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from coach.behavior import CARE, Behavior
-from coach.reflect.dialogue import (
-    Coach,
-    EmptyMessage,
-    Message,
-    Role,
-    TurnResult,
-)
+from coach.reflect.dialogue import Coach
+from coach.reflect.results import EmptyMessage, TurnResult
 from coach.reflect.sessions import ReflectionLog
 from coach.transcripts import SessionNotFound, StoreError, Transcript, TranscriptStore
+from coach.turns import Turn
 
 MODE = "reflect"  # how a reflection is filed in the store (the other modes are the manager's)
 
@@ -37,8 +33,8 @@ class ReflectionSession:
 
     `say` keeps (and saves) the seller's message, `answer` streams the coach's reply and
     records it, `respond` does both for callers that do not stream, `wrap_up` closes with the
-    summary and `end` files the session as finished. Next to each message it keeps what the
-    page shows with it: the stored turn id, the notice and the seller's rating.
+    summary and `end` files the session as finished. Each turn keeps what the page shows with
+    it: the stored turn id, the notice and the seller's rating.
     """
 
     def __init__(self, coach: Coach, store: TranscriptStore | None = None) -> None:
@@ -50,11 +46,7 @@ class ReflectionSession:
         # the coach was answering): it is answered once, when the session is next drawn.
         self.awaiting_answer = False
         self.ended = False
-        self._messages: list[Message] = []
-        # Side by side with the messages, one entry each.
-        self._turn_ids: list[str | None] = []
-        self._notices: list[str | None] = []
-        self._feedback: list[int | None] = []  # as stored: 1 helpful, -1 not, None unrated
+        self._turns: list[Turn] = []  # as kept: an id once stored, a rating once rated
 
     # -- opening one ----------------------------------------------------------------------------
 
@@ -66,9 +58,7 @@ class ReflectionSession:
         session = cls(coach, store)
         session.session_id = transcript.session.id
         session.ended = transcript.session.ended_at is not None
-        for t in transcript.turns:
-            message = Message(cast(Role, t.role), t.text, tuple(t.principle_ids), t.behavior)
-            session._keep(message, t.id, t.notice, t.feedback)
+        session._turns = list(transcript.turns)
         session.awaiting_answer = not session.ended and session.unanswered
         return session
 
@@ -96,17 +86,16 @@ class ReflectionSession:
         if not text.strip():
             raise EmptyMessage("Write a few words about your week first.")
         self.coach.options.limits.message(text)
-        turn_id = self._save(lambda log: log.seller(text))
-        self._keep(Message("user", text), turn_id)
+        self._keep(Turn("user", text))
 
     def answer(self) -> Iterator[str | TurnResult]:
         """The coach's answer to the seller's last message: the model's text as it arrives
         (none on the scripted tier), then the result, recorded before it is yielded. The
         guarded result can differ from the streamed text; it is what is kept."""
         self.awaiting_answer = False  # asked once: a failure is not tried again on its own
-        for event in self.coach.stream(tuple(self._messages)):
+        for event in self.coach.stream(self.messages):
             if isinstance(event, TurnResult):
-                self._record(event)
+                self._keep(event.turn())
             yield event
 
     def respond(self, text: str) -> TurnResult:
@@ -117,8 +106,8 @@ class ReflectionSession:
     def wrap_up(self) -> TurnResult:
         """The summary, the seller's commitment and the mirror question, recorded. The session
         stays open in the store until `end`."""
-        result = self.coach.wrap_up(tuple(self._messages))
-        self._record(result)
+        result = self.coach.wrap_up(self.messages)
+        self._keep(result.turn())
         return result
 
     def end(self) -> None:
@@ -134,8 +123,7 @@ class ReflectionSession:
         conversation goes on as if it had not been sent (the store keeps what it saved).
         `coach chat` does this, so a message over the session's limit is not read again."""
         if self.unanswered:
-            for side in (self._messages, self._turn_ids, self._notices, self._feedback):
-                side.pop()
+            self._turns.pop()
 
     def stop_saving(self) -> None:
         """Record nothing more (`coach chat` stops at the first failure and says so once)."""
@@ -144,18 +132,19 @@ class ReflectionSession:
     # -- what the session says ------------------------------------------------------------------
 
     @property
-    def messages(self) -> tuple[Message, ...]:
-        return tuple(self._messages)
+    def messages(self) -> tuple[Turn, ...]:
+        """The conversation as the engine reads it: who said what, on which principles, how."""
+        return tuple(t.said() for t in self._turns)
 
     @property
     def unanswered(self) -> bool:
         """The last message is the seller's, with no answer yet."""
-        return bool(self._messages) and self._messages[-1].role == "user"
+        return bool(self._turns) and self._turns[-1].role == "user"
 
     @property
     def can_wrap_up(self) -> bool:
         """Open, and the seller has said something to sum up."""
-        return not self.ended and any(m.role == "user" for m in self._messages)
+        return not self.ended and any(t.role == "user" for t in self._turns)
 
     @property
     def streams(self) -> bool:
@@ -164,64 +153,52 @@ class ReflectionSession:
 
     def turn_id(self, n: int) -> str | None:
         """The stored id of message n; None when it was not saved."""
-        return self._turn_ids[n]
+        return self._turns[n].id or None
 
     def notice(self, n: int) -> str | None:
         """What the coach said about how it answered message n (hidden characters removed, a
         fallback, another language), shown under it."""
-        return self._notices[n]
+        return self._turns[n].notice
 
     def resources(self, n: int) -> tuple[str, ...]:
         """The crisis resources shown with message n: with every reply that offers care."""
-        if self._messages[n].behavior in CARE:
+        if self._turns[n].behavior in CARE:
             return self.coach.parts.safety.rules.resources
         return ()
 
     def rateable(self, n: int) -> bool:
         """Whether the seller can rate message n: a saved coach question, in a session that is
         still recorded."""
-        m = self._messages[n]
+        t = self._turns[n]
         return (
             self.store is not None
-            and self._turn_ids[n] is not None
-            and m.role == "assistant"
-            and m.behavior == Behavior.SOCRATIC.value
+            and self.turn_id(n) is not None
+            and t.role == "assistant"
+            and t.behavior == Behavior.SOCRATIC.value
         )
 
     def helpful(self, n: int) -> bool | None:
         """The seller's rating of message n: helpful, not, or None when unrated."""
-        return {1: True, -1: False}.get(self._feedback[n] or 0)
+        return {1: True, -1: False}.get(self._turns[n].feedback or 0)
 
     def rate(self, n: int, helpful: bool | None) -> None:
         """Rate message n (None takes a rating back). Kept here even when the store refuses it
         (`StoreError`), so the page goes on showing what the seller chose."""
-        turn_id = self._turn_ids[n]
+        turn_id = self.turn_id(n)
         if self.store is None or turn_id is None or not self.rateable(n):
             raise ValueError(f"Message {n} cannot be rated.")
         feedback = None if helpful is None else 1 if helpful else -1
-        self._feedback[n] = feedback
+        self._turns[n] = replace(self._turns[n], feedback=feedback)
         self.store.set_feedback(turn_id, feedback)
 
     # -- recording ------------------------------------------------------------------------------
 
-    def _record(self, result: TurnResult) -> None:
-        turn_id = self._save(lambda log: log.coach(result))
-        message = Message("assistant", result.reply, result.principle_ids, result.behavior.value)
-        self._keep(message, turn_id, result.notice)
+    def _keep(self, turn: Turn) -> None:
+        """Save the turn (when there is a store) and keep it, with its id once saved."""
+        turn_id = self._save(turn)
+        self._turns.append(replace(turn, id=turn_id or ""))
 
-    def _keep(
-        self,
-        message: Message,
-        turn_id: str | None,
-        notice: str | None = None,
-        feedback: int | None = None,
-    ) -> None:
-        self._messages.append(message)
-        self._turn_ids.append(turn_id)
-        self._notices.append(notice)
-        self._feedback.append(feedback)
-
-    def _save(self, write: Callable[[ReflectionLog], str]) -> str | None:
+    def _save(self, turn: Turn) -> str | None:
         """Write one turn; its id, or None (and `unsaved` says why) when the store refused.
 
         The session's id is taken only once the seller's message is in: a session the store
@@ -232,7 +209,7 @@ class ReflectionSession:
             return None
         log = self._log()
         try:
-            turn_id = write(log)
+            turn_id = log.add(turn)
         except StoreError as exc:
             self.unsaved = str(exc)
             return None

@@ -24,7 +24,8 @@ from coach.review.scorecard import (
     TurnReview,
 )
 from coach.text import normalize_question, questions
-from coach.transcripts import Transcript, TurnRecord
+from coach.transcripts import Transcript
+from coach.turns import Turn
 
 RELEVANT_SIMILARITY = 0.35
 
@@ -69,7 +70,7 @@ class Reviewer:
             ),
         )
 
-    def _seller_turn(self, t: TurnRecord) -> TurnReview:
+    def _seller_turn(self, t: Turn) -> TurnReview:
         text = t.text
         flags: list[Flag] = []
         triage = self.parts.safety.triage(text)
@@ -99,7 +100,7 @@ class Reviewer:
 
     def _coach_turn(
         self,
-        t: TurnRecord,
+        t: Turn,
         recent: Sequence[TurnReview],
         seller_touched: set[str],
         at_risk: bool = False,

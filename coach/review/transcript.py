@@ -11,9 +11,9 @@ from coach.transcripts import (
     SessionRecord,
     Transcript,
     TranscriptFormatError,
-    TurnRecord,
     from_json,
 )
+from coach.turns import Role, Turn
 
 _SPEAKER = re.compile(
     r"^\s*\**\s*(seller|user|rep|me|coach|assistant|ai|bot)\s*\**\s*[:>-]\s?(.*)$", re.IGNORECASE
@@ -60,11 +60,11 @@ def read_transcript(data: bytes, name: str = "the file", max_bytes: int = 1_000_
 
 def parse_text(text: str, name: str = "the text") -> Transcript:
     """Plain text: turns start with Seller:/Coach: (or User:/Assistant:), any case."""
-    turns: list[tuple[str, list[str]]] = []
+    turns: list[tuple[Role, list[str]]] = []
     for line in text.splitlines():
         m = _SPEAKER.match(line)
         if m:
-            role = "user" if m.group(1).lower() in _SELLER_ROLES else "assistant"
+            role: Role = "user" if m.group(1).lower() in _SELLER_ROLES else "assistant"
             turns.append((role, [m.group(2).strip()]))
         elif turns and line.strip():
             turns[-1][1].append(line.strip())
@@ -73,10 +73,7 @@ def parse_text(text: str, name: str = "the text") -> Transcript:
         raise ReviewInputError(
             f"{name} has no turns: start each one with a speaker, e.g. 'Seller:' or 'Coach:'."
         )
-    records = tuple(
-        TurnRecord(id="", seq=n, role=role, text=" ".join(lines), created_at="")
-        for n, (role, lines) in enumerate(turns, 1)
-    )
+    records = tuple(Turn(role, " ".join(lines), seq=n) for n, (role, lines) in enumerate(turns, 1))
     session = SessionRecord(
         id="",
         mode="reflect",

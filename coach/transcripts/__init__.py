@@ -23,7 +23,6 @@ if TYPE_CHECKING:  # the public names; each loads with its module on first use
         StoreError as StoreError,
         Transcript as Transcript,
         TranscriptStore as TranscriptStore,
-        TurnRecord as TurnRecord,
     )
     from coach.transcripts.sqlstore import (
         SqlTranscriptStore as SqlTranscriptStore,

@@ -14,7 +14,8 @@ Readers must accept unknown keys (later versions only add fields) and refuse a n
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -23,7 +24,8 @@ from coach.datafiles import first_problem
 from coach.errors import CoachError
 from coach.inert import for_markdown
 from coach.principles import PrincipleSet
-from coach.transcripts.model import SessionRecord, Transcript, TurnRecord
+from coach.transcripts.model import SessionRecord, Transcript
+from coach.turns import Turn
 
 SCHEMA = "pivot-coach/transcript"
 VERSION = 1
@@ -76,26 +78,12 @@ class _Session(BaseModel):
     model: str = "unknown"
 
 
-class _Turn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    seq: int = 0
-    role: Literal["user", "assistant"]
-    text: str
-    created_at: str = ""
-    principle_ids: list[str] = Field(default_factory=list)
-    behavior: str | None = None
-    latency_ms: int | None = None
-    notice: str | None = None
-    feedback: int | None = None
-    guard: dict[str, Any] | None = None
-
-
 class _File(BaseModel):
     model_config = ConfigDict(extra="ignore")
     schema_: str = Field(alias="schema")
     version: int
     session: _Session
-    turns: list[_Turn]
+    turns: list[Turn]  # each turn's keys are Turn's fields; unknown keys are ignored
 
 
 def from_json(data: Any) -> Transcript:
@@ -115,20 +103,9 @@ def from_json(data: Any) -> Transcript:
         loc, msg = first_problem(exc)
         raise TranscriptFormatError(f"The transcript is invalid at {loc}: {msg}.") from None
     s = parsed.session
+    # An export carries no turn ids (a store gives its own) and may leave out the places.
     turns = tuple(
-        TurnRecord(
-            id="",
-            seq=t.seq or n,
-            role=t.role,
-            text=t.text,
-            created_at=t.created_at,
-            principle_ids=tuple(t.principle_ids),
-            behavior=recorded(t.behavior),
-            guard=t.guard,
-            latency_ms=t.latency_ms,
-            notice=t.notice,
-            feedback=t.feedback,
-        )
+        replace(t, id="", seq=t.seq or n, behavior=recorded(t.behavior))
         for n, t in enumerate(parsed.turns, 1)
     )
     session = SessionRecord(

@@ -1,14 +1,14 @@
-"""Records and the store interface."""
+"""Records and the store interface. A stored turn is a `coach.turns.Turn`, with its id, place
+and time filled in."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from coach.behavior import Recorded
 from coach.errors import CoachError, ServiceError
+from coach.turns import Turn
 
 
 class StoreError(ServiceError, RuntimeError):
@@ -20,21 +20,6 @@ class SessionNotFound(CoachError, KeyError):
 
     def __str__(self) -> str:
         return f"No session {self.args[0]!r}: `coach transcripts list` shows the ids."
-
-
-@dataclass(frozen=True)
-class TurnRecord:
-    id: str
-    seq: int
-    role: str  # "user" | "assistant"
-    text: str
-    created_at: str
-    principle_ids: tuple[str, ...] = ()
-    behavior: Recorded | None = None
-    guard: dict[str, Any] | None = None
-    latency_ms: int | None = None
-    notice: str | None = None
-    feedback: int | None = None  # 1 helpful, -1 not helpful
 
 
 @dataclass(frozen=True)
@@ -63,7 +48,7 @@ class SessionRecord:
 @dataclass(frozen=True)
 class Transcript:
     session: SessionRecord
-    turns: tuple[TurnRecord, ...] = field(default_factory=tuple)
+    turns: tuple[Turn, ...] = field(default_factory=tuple)
 
 
 class TranscriptStore(Protocol):
@@ -71,18 +56,7 @@ class TranscriptStore(Protocol):
 
     def start_session(self, mode: str, tier: str, model: str) -> str: ...
 
-    def add_turn(
-        self,
-        session_id: str,
-        role: str,
-        content: str,
-        *,
-        principle_ids: Sequence[str] = (),
-        behavior: Recorded | None = None,
-        guard: dict[str, Any] | None = None,
-        latency_ms: int | None = None,
-        notice: str | None = None,
-    ) -> str: ...
+    def add_turn(self, session_id: str, turn: Turn) -> str: ...
 
     def set_feedback(self, turn_id: str, feedback: int | None) -> None: ...
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
-from coach.behavior import Recorded, recorded
+from coach.behavior import recorded
 from coach.filelock import exclusive
 from coach.settings import Settings
 from coach.transcripts.model import (
@@ -22,8 +22,8 @@ from coach.transcripts.model import (
     SessionRecord,
     StoreError,
     Transcript,
-    TurnRecord,
 )
+from coach.turns import Role, Turn
 
 Clock = Callable[[], datetime]
 
@@ -144,34 +144,24 @@ class SqlTranscriptStore:
         )
         return session_id
 
-    def add_turn(
-        self,
-        session_id: str,
-        role: str,
-        content: str,
-        *,
-        principle_ids: Sequence[str] = (),
-        behavior: Recorded | None = None,
-        guard: dict[str, Any] | None = None,
-        latency_ms: int | None = None,
-        notice: str | None = None,
-        created_at: str | None = None,
-    ) -> str:
-        if role not in ("user", "assistant"):
-            raise ValueError(f"role must be user or assistant, not {role!r}")
+    def add_turn(self, session_id: str, turn: Turn) -> str:
+        """Append the turn to the session; its new id. The store numbers it and dates it (an
+        imported turn keeps its own date); the turn's id, place and rating are not read."""
+        if turn.role not in ("user", "assistant"):
+            raise ValueError(f"role must be user or assistant, not {turn.role!r}")
         turn_id = uuid.uuid4().hex
         params = {
             "id": turn_id,
             "sid": session_id,
-            "role": role,
-            "text": content,
-            "pids": json.dumps(list(principle_ids)),
+            "role": turn.role,
+            "text": turn.text,
+            "pids": json.dumps(list(turn.principle_ids)),
             # Its value as plain text: a database driver may write an enum by its name.
-            "behavior": None if behavior is None else str(behavior),
-            "guard": json.dumps(guard) if guard is not None else None,
-            "latency": latency_ms,
-            "notice": notice,
-            "t": created_at or self._now(),
+            "behavior": None if turn.behavior is None else str(turn.behavior),
+            "guard": json.dumps(turn.guard) if turn.guard is not None else None,
+            "latency": turn.latency_ms,
+            "notice": turn.notice,
+            "t": turn.created_at or self._now(),
         }
         # seq is computed inside the INSERT, so it is atomic on SQLite; on PostgreSQL two
         # writers to one session can race, which the UNIQUE(session_id, seq) turns into a retry.
@@ -193,13 +183,13 @@ class SqlTranscriptStore:
                         ),
                         params,
                     )
-                    if role == "user":
+                    if turn.role == "user":
                         conn.execute(
                             text(
                                 "UPDATE sessions SET title = :title "
                                 "WHERE id = :sid AND title IS NULL"
                             ),
-                            {"sid": session_id, "title": _title(content)},
+                            {"sid": session_id, "title": _title(turn.text)},
                         )
                 return turn_id
             except (IntegrityError, OperationalError) as exc:
@@ -245,17 +235,7 @@ class SqlTranscriptStore:
             },
         )
         for turn in transcript.turns:
-            new_id = self.add_turn(
-                session_id,
-                turn.role,
-                turn.text,
-                principle_ids=turn.principle_ids,
-                behavior=turn.behavior,
-                guard=turn.guard,
-                latency_ms=turn.latency_ms,
-                notice=turn.notice,
-                created_at=turn.created_at,
-            )
+            new_id = self.add_turn(session_id, turn)
             if turn.feedback is not None:
                 self.set_feedback(new_id, turn.feedback)
         return session_id
@@ -295,10 +275,10 @@ class SqlTranscriptStore:
         return Transcript(
             session,
             tuple(
-                TurnRecord(
+                Turn(
                     id=t[0],
                     seq=int(t[1]),
-                    role=t[2],
+                    role=cast(Role, t[2]),  # only "user" or "assistant" is ever written
                     text=t[3],
                     created_at=t[4],
                     principle_ids=tuple(json.loads(t[5] or "[]")),
