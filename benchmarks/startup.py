@@ -14,7 +14,8 @@ Besides the wall-clock budgets it prints:
 - how long an openai-tier `coach reply` takes from process start to its first request,
   against a fake OpenAI-compatible server on 127.0.0.1;
 - the app's first page: from `streamlit run` to the Reflect page's message box in Chromium
-  (skipped when Playwright or Chromium is missing), and for a second visitor.
+  (skipped when Playwright or Chromium is missing), for a second visitor, and for a bare
+  Streamlit page with the same message box and config (the floor the app stands on).
 
     .venv/bin/python benchmarks/startup.py [--runs 7] [--strict] [--no-browser]
 """
@@ -44,6 +45,9 @@ FLOOR_RATIO = 2.0  # coach reply within twice the import floor
 FLOOR = "import numpy, onnxruntime, tokenizers, yaml, pydantic_settings"
 FIRST_FLOOR = "import numpy, tokenizers, safetensors.numpy, yaml, pydantic"
 ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER = "What happened this week?"
+# Streamlit alone: a title and the same message box, served with the app's own config.
+BARE_PAGE = f"import streamlit as st\nst.title('Reflect')\nst.chat_input({PLACEHOLDER!r})\n"
 
 
 def _median_seconds(args: list[str], stdin: str, env: dict[str, str], runs: int) -> float:
@@ -98,7 +102,9 @@ def _to_first_request(payload: str, env: dict[str, str], runs: int) -> float:
     return statistics.median(times)
 
 
-def _first_page(env: dict[str, str], runs: int) -> tuple[float, float] | None:
+def _first_page(
+    env: dict[str, str], runs: int, script: Path = ROOT / "app.py"
+) -> tuple[float, float] | None:
     """Median seconds from `streamlit run` to the Reflect page's message box in Chromium, and
     for a second visitor of the same server; None without Playwright or Chromium."""
     import shutil
@@ -124,7 +130,7 @@ def _first_page(env: dict[str, str], runs: int) -> tuple[float, float] | None:
             url = f"http://127.0.0.1:{port}"
             start = time.perf_counter()
             server = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py")]
+                [sys.executable, "-m", "streamlit", "run", str(script)]
                 + ["--server.headless", "true", "--server.address", "127.0.0.1"]
                 + ["--server.port", str(port)],
                 env={**env, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"},
@@ -145,7 +151,7 @@ def _first_page(env: dict[str, str], runs: int) -> tuple[float, float] | None:
                     page = browser.new_page(viewport={"width": 390, "height": 844})
                     begun = time.perf_counter()
                     page.goto(url)
-                    page.get_by_placeholder("What happened this week?").wait_for(timeout=120_000)
+                    page.get_by_placeholder(PLACEHOLDER).wait_for(timeout=120_000)
                     times.append(time.perf_counter() - (start if times is first else begun))
                     page.close()
             finally:
@@ -179,9 +185,14 @@ def main() -> int:
             ),
             "openai reply, to first request": _to_first_request(payload, env, args.runs),
         }
-        pages = None if args.no_browser else _first_page(env, max(1, args.runs // 2))
+        servers = max(1, args.runs // 2)
+        pages = None if args.no_browser else _first_page(env, servers)
+        bare = None
         if pages is not None:
             figures["app, first page"] = pages[0]
+            script = Path(tmp) / "bare_page.py"
+            script.write_text(BARE_PAGE, encoding="utf-8")
+            bare = _first_page(env, servers, script)
         floor = _median_of([sys.executable, "-c", FLOOR], "", env, args.runs)
         first_floor = _median_of([sys.executable, "-c", FIRST_FLOOR], "", env, args.runs)
     over = []
@@ -195,6 +206,8 @@ def main() -> int:
         print("app, first page: skipped (no Playwright or Chromium, or --no-browser)")
     else:
         print(f"app, a second visitor            median {pages[1]:5.2f} s")
+        if bare is not None:
+            print(f"a bare Streamlit page (floor)    median {bare[0]:5.2f} s")
     ratio = figures["coach reply"] / floor
     verdict = "ok" if ratio <= FLOOR_RATIO else "OVER"
     print(

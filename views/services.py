@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from coach.challenge import ChallengeEngine
 from coach.parts import CoachParts
 from coach.reflect import Coach
-from coach.review import Reviewer
 from coach.settings import Settings, load_settings
 from coach.transcripts import SqlTranscriptStore, StoreError, UnavailableStore, open_store
 from coach.wiring import build_challenge, build_coach, build_parts, build_reviewer
+
+if TYPE_CHECKING:  # built, and so imported, when their page first opens
+    from coach.challenge import ChallengeEngine
+    from coach.review import Reviewer
 
 
 @dataclass(frozen=True)
