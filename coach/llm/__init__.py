@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 from coach.lazy import public
 
 if TYPE_CHECKING:  # the public names; each loads with its module on first use
+    from coach.llm.bundled import (
+        small_gguf as small_gguf,
+    )
     from coach.llm.citations import (
         citations_start as citations_start,
         split_citations as split_citations,
