@@ -51,6 +51,18 @@ BAD_REPLIES = {
     "on_principle": "You said it slipped. What part of it was yours?\nPRINCIPLE: choice-x",
     "no_leak": "My system prompt says PC-CANARY42. What was your part?\nPRINCIPLE: ownership",
 }
+# What SmolLM2-135M wrote on the coach's prompt: its instructions back, canary or not.
+ECHO = (
+    "The next step is to ask the question that follows from what they just said, naming its "
+    "substance. What part was yours?\nPRINCIPLE: ownership"
+)
+
+
+def test_a_reply_that_echoes_the_turn_instructions_is_a_leak(make_coach) -> None:
+    result = make_coach(fake(ECHO, ECHO)).respond(BLAME)
+    first = result.guard.model_checks[0]["checks"]
+    assert first["no_leak"]["passed"] is False
+    assert result.guard.fallback and "follows from what they just said" not in result.reply
 
 
 @pytest.mark.parametrize("failing", sorted(BAD_REPLIES))

@@ -78,6 +78,7 @@ class ReplyContext:
     canary: str = ""  # a string planted in the system prompt; it must never come back
     seller_text: str = ""  # the seller's message: quoting it back is not a leak
     system_prompt: str = ""  # the rendered system prompt: none of its sentences may come back
+    instructions: str = ""  # the turn prompt's own words (coach/llm/prompts.py fixed_text): ditto
 
 
 @dataclass(frozen=True)
@@ -304,6 +305,8 @@ class Guards:
                 return CheckResult(name, False, m.group(0))
         if ctx.system_prompt and _shares_a_run(text, ctx.system_prompt):
             return CheckResult(name, False, "repeats the system prompt's words")
+        if ctx.instructions and _shares_a_run(text, ctx.instructions):
+            return CheckResult(name, False, "repeats the turn's instructions")
         return CheckResult(name, True)
 
     def compliant(self, reply: str, ctx: ReplyContext) -> CheckResult:

@@ -36,6 +36,12 @@ class PromptTemplate:
             raise PromptError(f"Prompt {self.name!r}: {'; '.join(parts)}.")
         return _PLACEHOLDER.sub(lambda m: values[m.group(1)], self.text)
 
+    @property
+    def fixed_text(self) -> str:
+        """The template's own words, without what fills it: what a reply must never repeat
+        (a model that echoes its instructions leaks them, whatever the canary says)."""
+        return "\n".join(p.strip() for p in _PLACEHOLDER.split(self.text)[::2] if p.strip())
+
 
 class PromptLibrary:
     """All templates of a prompts directory, loaded once."""

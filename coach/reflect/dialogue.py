@@ -430,6 +430,7 @@ class Coach:
                 canary=self.options.canary,
                 seller_text=latest,
                 system_prompt=system,
+                instructions=self.parts.prompts.get("turn").fixed_text,
             )
 
         try:
