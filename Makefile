@@ -78,7 +78,8 @@ evals: install-local index
 		--dataset evals/datasets/blind_safety_v5.jsonl --dataset evals/datasets/blind_safety_v6.jsonl \
 		--dataset evals/datasets/blind_safety_v7.jsonl --dataset evals/datasets/blind_safety_v8.jsonl \
 		--md $(REPORTS)/blind.md --cases $(REPORTS)/blind-cases.jsonl
-	$(BIN)/coach listen evals/blind/blind_listening.jsonl evals/listening/dev_sessions.jsonl \
+	$(BIN)/coach listen evals/blind/blind_listening.jsonl evals/blind/blind_listening_v4.jsonl \
+		evals/listening/dev_sessions.jsonl \
 		--md $(REPORTS)/listening.md
 	@# Real text from public suites, read where it lies and never copied here (report only).
 	@if [ -d $(EXTERNAL) ]; then \
