@@ -4,7 +4,7 @@ said, meets a feeling first, stays on the thread and carries the commitment whol
 from __future__ import annotations
 
 from coach.behavior import Behavior
-from coach.evaluation.listening import longest_run, takes_up
+from coach.evaluation.listening import PART, longest_run, takes_up
 from coach.text.sentences import questions
 from tests.conversation import converse
 
@@ -88,6 +88,17 @@ def test_takes_up_and_parroting_measures() -> None:
         == 6
     )
     assert longest_run("What happened?", "nothing happened") == 1
+
+
+def test_taking_up_part_of_a_long_item_counts_only_as_part() -> None:
+    item = ["the payroll integration back in march"]
+    question = "What happened with the payroll integration?"
+    assert not takes_up(question, item)  # every content word: strict
+    assert takes_up(question, item, PART)  # payroll, integration: 2 of 4
+    assert not takes_up("What happened?", item, PART)
+    # A number alone is not the substance: "6" of "6 months of work" is not half of it.
+    assert not takes_up("What would 6 of them look like?", ["6 months"], PART)
+    assert takes_up("What did those 6 months teach you?", ["6 months"], PART)
 
 
 def test_two_commitments_are_both_carried_whole(make_coach) -> None:  # type: ignore[no-untyped-def]

@@ -3,8 +3,11 @@
 The form checks (one open question, no advice, no blame) pass on a coach that does not listen.
 These metrics read a session the way a seller feels it, turn by turn:
 
-- `takes_up`: the question names the substance of the message it answers (any of the words a
-  responsive question would take up, as labelled by the set's author);
+- `takes_up`: the question names the substance of the message it answers (all the words of
+  one of the items a responsive question would take up, as labelled by the set's author);
+- `takes_up_part`: the same with half of an item's words: one set's author wrote items of 1.6
+  content words on average, another of 2.8 ("6 months of work"), and the strict figure fell
+  from 0.50 to 0.16 between them with the same coach;
 - `parroting`: the reply repeats six or more consecutive words of the seller's message;
 - `move_fits`: the coach's reply does what the message asks for (acknowledges a feeling, stays
   with an insight, makes a commitment concrete, ...), read from the reply's text;
@@ -21,6 +24,7 @@ holds one JSON object per line: `id`, `seller_turns` [{`text`, `move`, `substanc
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +37,7 @@ from coach.reflect import Coach, ReflectionSession, TurnResult
 from coach.text import first_sentence, questions
 
 PARROT_WORDS = 6
+PART = 0.5  # takes_up_part: this share of an item's content words
 CONTINUING = ("insight", "commitment", "vague")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _STOP = frozenset(
@@ -105,16 +110,23 @@ def _stem(word: str) -> str:
     return word[:5]
 
 
-def takes_up(question: str, substance: Sequence[str]) -> bool:
+def takes_up(question: str, substance: Sequence[str], share: float = 1.0) -> bool:
     """True when the question names one of the substance items: all of an item's content
     words appear in the question (compared on their first five letters, a plural's "s"
-    dropped, so "deals" and "deal" match)."""
+    dropped, so "deals" and "deal" match). With `share` below 1, that share of them (rounded
+    up) is enough, one of them a word rather than a number: "the payroll integration" takes
+    up "the payroll integration back in march"."""
     asked = {_stem(w) for w in words(question)}
     for item in substance:
         content = [_stem(w) for w in words(item) if w not in _STOP] or [
             _stem(w) for w in words(item)
         ]
-        if content and all(c in asked for c in content):
+        hits = [c for c in content if c in asked]
+        if (
+            content
+            and len(hits) >= math.ceil(share * len(content))
+            and (share >= 1.0 or any(c.isalpha() for c in hits))
+        ):
             return True
     return False
 
@@ -155,6 +167,7 @@ class TurnScore:
     behavior: str
     principle: str | None
     takes_up: bool | None  # None: nothing to take up (a short answer)
+    takes_up_part: bool | None  # half of an item's words: labellers write items of any length
     parrot_run: int
     move_fits: bool | None
     feeling_acknowledged: bool | None
@@ -176,6 +189,7 @@ class ListeningReport:
         coached = [t for t in self.turns if t.behavior == Behavior.SOCRATIC]
         return {
             "takes_up": count([t.takes_up for t in coached]),
+            "takes_up_part": count([t.takes_up_part for t in coached]),
             "parroting": count([t.parrot_run >= PARROT_WORDS for t in coached]),
             "move_fits": count([t.move_fits for t in coached]),
             "feeling_acknowledged": count([t.feeling_acknowledged for t in coached]),
@@ -242,6 +256,7 @@ def _score(
         behavior=result.behavior.value,
         principle=result.focus_principle,
         takes_up=takes_up(question, substance) if substance and coached else None,
+        takes_up_part=takes_up(question, substance, PART) if substance and coached else None,
         parrot_run=longest_run(reply, turn["text"]),
         move_fits=move_fits(reply, move) if coached else None,
         feeling_acknowledged=(
