@@ -218,7 +218,7 @@ def main() -> int:
         f"the first floor named            median {first_floor:5.2f} s ({FIRST_FLOOR}); "
         f"coach reply is {figures['coach reply'] / first_floor:.1f}x it"
     )
-    print(f"(medians over {args.runs} fresh processes; the app over {max(1, args.runs // 2)})")
+    print(f"(medians over {args.runs} fresh processes; the app over {servers})")
     if ratio > FLOOR_RATIO:
         over.append("ratio to the import floor")
     return 1 if over and args.strict else 0

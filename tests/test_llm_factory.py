@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from coach.llm.tiers import ModelUnavailable, Tier, build_chat_model, resolve_tier
-from coach.settings import Settings, SettingsError, load_settings
+from coach.settings import TIER_NAMES, Settings, SettingsError, load_settings
 
 
 def test_auto_with_nothing_configured_is_scripted() -> None:
@@ -57,6 +57,11 @@ def test_an_unknown_tier_is_refused_when_the_settings_are_read() -> None:
     with pytest.raises(SettingsError, match="Unknown tier 'gpt5'"):
         load_settings(tier="gpt5")
     assert Settings(tier=" Scripted ").tier == "scripted"  # type: ignore[arg-type]
+
+
+def test_the_setting_names_every_tier_and_auto() -> None:
+    # Two lists of one set of names (settings cannot import coach.llm): they must not drift.
+    assert set(TIER_NAMES) == {"auto", *(t.value for t in Tier)}
 
 
 @pytest.mark.parametrize(

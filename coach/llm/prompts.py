@@ -23,6 +23,10 @@ class PromptTemplate:
         self.name = name
         self.text = text
         self.variables = frozenset(_PLACEHOLDER.findall(text))
+        # The template's own words, without what fills it: what a reply must never repeat (a
+        # model that echoes its instructions leaks them, whatever the canary says). Kept once:
+        # every streamed prefix of a model reply is checked against it.
+        self.fixed_text = "\n".join(p.strip() for p in _PLACEHOLDER.split(text)[::2] if p.strip())
 
     def render(self, **values: str) -> str:
         missing = self.variables - values.keys()
@@ -35,12 +39,6 @@ class PromptTemplate:
                 parts.append(f"unknown {', '.join(sorted(unknown))}")
             raise PromptError(f"Prompt {self.name!r}: {'; '.join(parts)}.")
         return _PLACEHOLDER.sub(lambda m: values[m.group(1)], self.text)
-
-    @property
-    def fixed_text(self) -> str:
-        """The template's own words, without what fills it: what a reply must never repeat
-        (a model that echoes its instructions leaks them, whatever the canary says)."""
-        return "\n".join(p.strip() for p in _PLACEHOLDER.split(self.text)[::2] if p.strip())
 
 
 class PromptLibrary:
